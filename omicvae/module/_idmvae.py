@@ -1,0 +1,305 @@
+"""The IDMVAE torch module: networks for every modality and the full objective of method.md."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..distributions import make_likelihood
+from ..nn import ConvDecoder, ConvEncoder, LatentDiffusion, MLPDecoder, MLPEncoder
+from ._contrastive import cross_mi_loss, paired_nt_xent
+from ._elbo import PRIOR_SCALE, gaussian_log_density, mixture_log_density, mmvae_plus_loss
+from ._output import LossOutput
+
+
+@dataclass
+class Posterior:
+    """Unimodal posterior parameters stacked over modalities: ``(M, B, d)`` each."""
+
+    mu_z: torch.Tensor
+    sd_z: torch.Tensor
+    mu_w: torch.Tensor
+    sd_w: torch.Tensor
+
+
+@dataclass
+class Noise:
+    """Every random draw of one training step, so a step can be replayed exactly.
+
+    ``eps_z`` ``(M, B, n_shared)`` and ``eps_w`` ``(M, B, n_private)`` reparameterise the posterior samples;
+    ``eps_aux`` ``(M, M, B, n_private)`` draws w~_d from the auxiliary prior for source r (entry ``[d, r]``);
+    ``t_z``, ``noise_z``, ``t_w``, ``noise_w`` are the diffusion times and noises (``None`` without priors).
+    """
+
+    eps_z: torch.Tensor
+    eps_w: torch.Tensor
+    eps_aux: torch.Tensor
+    t_z: torch.Tensor | None = None
+    noise_z: torch.Tensor | None = None
+    t_w: torch.Tensor | None = None
+    noise_w: torch.Tensor | None = None
+
+
+def previous_present(present: torch.Tensor) -> torch.Tensor:
+    """For each row, the previous row (cyclically) that is present; absent rows point to themselves.
+
+    Parameters
+    ----------
+    present
+        ``(B,)`` bool.
+    """
+    n = present.shape[0]
+    partner = torch.arange(n, device=present.device)
+    if bool(present.all()):
+        return partner.roll(1)
+    rows = present.nonzero().squeeze(1)
+    partner[rows] = rows.roll(1)
+    return partner
+
+
+class IDMVAEModule(nn.Module):
+    """Encoders, decoders, likelihoods, auxiliary priors and diffusion priors of IDMVAE, and its loss.
+
+    Parameters
+    ----------
+    modalities
+        One entry per modality with attributes ``name``, ``likelihood``, ``n_features`` and, where they
+        apply, ``image_shape`` and ``n_categories`` (a :class:`~omicvae.data.ModalitySpec` fits).
+    n_shared, n_private
+        Dimensions of z and of each w_m.
+    n_batch
+        Number of categories of the covariate given to encoders and decoders (0: none).
+    beta
+        Weight of the prior/posterior terms of the ELBO.
+    cross_mi_weight, gen_aug_weight, diffusion_weight
+        λ1, λ2 and λ_diff of method.md.
+    diffusion_prior
+        Train diffusion priors for z and each w_m jointly.
+    encoder_hidden, decoder_hidden
+        Hidden widths of the MLP networks (images use convolutional networks).
+    separate_towers
+        Separate MLP trunks for z and w in each encoder.
+    activation, dropout, layer_norm
+        MLP options.
+    likelihood_scale
+        Per-modality multiplier of the log-likelihood (default 1).
+    image_scale, image_family
+        The image likelihood's fixed Laplace scale, and ``"laplace"`` or ``"bernoulli"``.
+    diffusion_hidden, diffusion_steps, diffusion_sample_steps
+        Denoiser width, steps T, DDIM steps.
+    temperature
+        NT-Xent temperature.
+    """
+
+    def __init__(
+        self,
+        modalities: Sequence,
+        *,
+        n_shared: int = 16,
+        n_private: int = 32,
+        n_batch: int = 0,
+        beta: float = 2.5,
+        cross_mi_weight: float = 10.0,
+        gen_aug_weight: float = 1e-3,
+        diffusion_prior: bool = True,
+        diffusion_weight: float = 0.1,
+        encoder_hidden: Sequence[int] = (128, 64),
+        decoder_hidden: Sequence[int] = (64, 128),
+        separate_towers: bool = False,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        layer_norm: bool = False,
+        likelihood_scale: Mapping[str, float] | None = None,
+        image_scale: float = 0.75,
+        image_family: str = "laplace",
+        diffusion_hidden: int = 512,
+        diffusion_steps: int = 1000,
+        diffusion_sample_steps: int = 100,
+        temperature: float = 1.0,
+    ):
+        super().__init__()
+        self.names = tuple(m.name for m in modalities)
+        self.n_mod = len(self.names)
+        self.n_shared, self.n_private, self.n_batch = n_shared, n_private, n_batch
+        self.beta = beta
+        self.cross_mi_weight, self.gen_aug_weight = cross_mi_weight, gen_aug_weight
+        self.diffusion_weight = diffusion_weight if diffusion_prior else 0.0
+        self.temperature = temperature
+        self.diffusion_sample_steps = diffusion_sample_steps
+        scale = dict(likelihood_scale or {})
+        self.likelihood_scale = tuple(float(scale.get(n, 1.0)) for n in self.names)
+        mlp_kw = dict(activation_name=activation, dropout=dropout, layer_norm=layer_norm)
+
+        self.likelihoods, self.encoders, self.decoders = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
+        for m in modalities:
+            lik = make_likelihood(
+                m.likelihood,
+                m.n_features,
+                n_categories=getattr(m, "n_categories", None),
+                image_scale=image_scale,
+                image_family=image_family,
+            )
+            self.likelihoods.append(lik)
+            if m.likelihood == "image":
+                shape = tuple(m.image_shape)
+                self.encoders.append(ConvEncoder(shape, n_shared, n_private, n_covariates=n_batch))
+                self.decoders.append(ConvDecoder(n_shared, n_private, lik.heads, shape, n_covariates=n_batch))
+            else:
+                self.encoders.append(
+                    MLPEncoder(
+                        lik.encoder_dim,
+                        n_shared,
+                        n_private,
+                        encoder_hidden,
+                        n_covariates=n_batch,
+                        separate_towers=separate_towers,
+                        **mlp_kw,
+                    )
+                )
+                self.decoders.append(
+                    MLPDecoder(n_shared, n_private, lik.heads, decoder_hidden, n_covariates=n_batch, **mlp_kw)
+                )
+        # auxiliary prior r_d(w_d) = N(0, softplus(rho_d)^2) used for cross-reconstruction
+        self.aux_rho = nn.Parameter(torch.zeros(self.n_mod, n_private))
+        self.diffusion_z = self.diffusion_w = None
+        if diffusion_prior:
+            self.diffusion_z = LatentDiffusion(n_shared, 1, diffusion_hidden, diffusion_steps)
+            self.diffusion_w = LatentDiffusion(n_private, self.n_mod, diffusion_hidden, diffusion_steps)
+
+    # ------------------------------------------------------------------ building blocks
+    def covariates(self, batch_index: torch.Tensor | None) -> torch.Tensor | None:
+        """One-hot covariates, or ``None`` when the model has none."""
+        if self.n_batch == 0 or batch_index is None:
+            return None
+        return F.one_hot(batch_index.long(), self.n_batch).to(self.aux_rho.dtype)
+
+    def encode(self, x: Sequence[torch.Tensor], cov: torch.Tensor | None) -> Posterior:
+        """Unimodal posteriors of every modality (rows of absent samples are computed and ignored later)."""
+        outs = [enc(lik.encoder_input(xm), cov) for enc, lik, xm in zip(self.encoders, self.likelihoods, x, strict=True)]
+        return Posterior(*(torch.stack(parts) for parts in zip(*outs, strict=True)))
+
+    def decode(self, m: int, z: torch.Tensor, w: torch.Tensor, cov: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """Decoder output heads of modality ``m``."""
+        return self.decoders[m](z, w, cov)
+
+    def draw_noise(self, post: Posterior) -> Noise:
+        """Fresh random draws for one step."""
+        mu_z, mu_w = post.mu_z, post.mu_w
+        n_mod, n = mu_z.shape[:2]
+        noise = Noise(torch.randn_like(mu_z), torch.randn_like(mu_w), mu_w.new_empty(n_mod, *mu_w.shape).normal_())
+        if self.diffusion_z is not None and self.diffusion_weight > 0:
+            steps = self.diffusion_z.n_steps
+            noise.t_z = torch.randint(0, steps, (1, n_mod * n), device=mu_z.device)
+            noise.noise_z = torch.randn(1, n_mod * n, self.n_shared, device=mu_z.device, dtype=mu_z.dtype)
+            noise.t_w = torch.randint(0, steps, (n_mod, n), device=mu_z.device)
+            noise.noise_w = torch.randn_like(mu_w)
+        return noise
+
+    # ------------------------------------------------------------------ loss terms
+    def _reconstruction(self, batch, cov, z, w, noise: Noise) -> torch.Tensor:
+        """``(R, D, B)`` log p(x_d | z_r, w~_d): own w for d = r, a draw from r_d(w) otherwise."""
+        n_mod, n = z.shape[:2]
+        z_flat = z.reshape(n_mod * n, -1)
+        cov_rep = None if cov is None else cov.repeat(n_mod, 1)
+        rows = []
+        for d in range(n_mod):
+            w_in = F.softplus(self.aux_rho[d]) * noise.eps_aux[d]  # (R, B, n_private)
+            w_in = torch.cat([w_in[:d], w[d : d + 1], w_in[d + 1 :]])
+            out = self.decode(d, z_flat, w_in.reshape(n_mod * n, -1), cov_rep)
+            lib = batch["library"][d]
+            lib = None if lib is None else lib.repeat(n_mod, 1)
+            x_rep = batch["x"][d].repeat(n_mod, *([1] * (batch["x"][d].dim() - 1)))
+            lp = self.likelihoods[d].log_prob(x_rep, out, lib).view(n_mod, n)
+            rows.append(self.likelihood_scale[d] * lp)
+        return torch.stack(rows, dim=1)
+
+    def _gen_aug(self, batch, cov, post: Posterior, z, w, mask) -> torch.Tensor:
+        """L_GenAug: decode swapped (z, w) pairs, re-encode the decoder mean, contrast with the anchors."""
+        n = z.shape[1]
+        plus_z, plus_w = [], []
+        cov2 = None if cov is None else torch.cat([cov, cov])
+        for m in range(self.n_mod):
+            prev = previous_present(mask[:, m])
+            z2 = torch.cat([z[m], z[m][prev]])  # z-branch keeps z_i; w-branch takes z_{i-1}
+            w2 = torch.cat([w[m][prev], w[m]])
+            lib = batch["library"][m]
+            lib2 = None if lib is None else torch.cat([lib, lib])
+            x_plus = self.likelihoods[m].mean_encoder_input(self.decode(m, z2, w2, cov2), lib2)
+            mu_z_plus, _, mu_w_plus, _ = self.encoders[m](x_plus, cov2)
+            plus_z.append(mu_z_plus[:n])
+            plus_w.append(mu_w_plus[n:])
+        valid = mask.T
+        loss_z = paired_nt_xent(post.mu_z, torch.stack(plus_z), valid, self.temperature)
+        loss_w = paired_nt_xent(post.mu_w, torch.stack(plus_w), valid, self.temperature)
+        return (0.5 * (loss_z + loss_w)).sum()
+
+    def _diffusion(self, post: Posterior, mask, noise: Noise) -> torch.Tensor:
+        """L_diff = (1/M) sum_m [D_z(mu_z,m) + D_w,m(mu_w,m)], each a mean over the samples present."""
+        n_mod, n = post.mu_z.shape[:2]
+        loss_z = self.diffusion_z.per_sample_loss(post.mu_z.reshape(1, n_mod * n, -1), noise.t_z, noise.noise_z)
+        loss_w = self.diffusion_w.per_sample_loss(post.mu_w, noise.t_w, noise.noise_w)
+        valid = mask.T
+        per_sample = loss_z.view(n_mod, n) + loss_w
+        per_mod = torch.where(valid, per_sample, 0.0).sum(1) / valid.sum(1).clamp(min=1)
+        return per_mod.mean()
+
+    def loss(self, batch: Mapping, noise: Noise | None = None) -> LossOutput:
+        """All loss terms for one batch; ``noise`` replays given random draws (fresh ones otherwise)."""
+        mask = batch["mask"]
+        cov = self.covariates(batch.get("batch_index"))
+        post = self.encode(batch["x"], cov)
+        if noise is None:
+            noise = self.draw_noise(post)
+        z = post.mu_z + post.sd_z * noise.eps_z
+        w = post.mu_w + post.sd_w * noise.eps_w
+
+        recon = self._reconstruction(batch, cov, z, w, noise)
+        prior_z = torch.full_like(z, PRIOR_SCALE)
+        prior_w = torch.full_like(w, PRIOR_SCALE)
+        elbo, rec, kl = mmvae_plus_loss(
+            recon,
+            gaussian_log_density(z, torch.zeros_like(z), prior_z),
+            gaussian_log_density(w, torch.zeros_like(w), prior_w),
+            mixture_log_density(z, post.mu_z, post.sd_z, mask),
+            gaussian_log_density(w, post.mu_w, post.sd_w),
+            mask,
+            self.beta,
+        )
+        terms = {"elbo": elbo, "reconstruction": rec, "kl": kl}
+        total = elbo
+        if self.cross_mi_weight > 0:
+            terms["cross_mi"] = cross_mi_loss(post.mu_z, mask, self.temperature)
+            total = total + self.cross_mi_weight * terms["cross_mi"]
+        if self.gen_aug_weight > 0:
+            terms["gen_aug"] = self._gen_aug(batch, cov, post, z, w, mask)
+            total = total + self.gen_aug_weight * terms["gen_aug"]
+        if self.diffusion_z is not None and self.diffusion_weight > 0:
+            terms["diffusion"] = self._diffusion(post, mask, noise)
+            total = total + self.diffusion_weight * terms["diffusion"]
+        return LossOutput(total, terms)
+
+    forward = loss
+
+    # ------------------------------------------------------------------ inference and generation
+    @torch.no_grad()
+    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``z`` ``(n, n_shared)`` and ``w`` ``(M, n, n_private)`` from the diffusion priors, or the Gaussian prior."""
+        device = self.aux_rho.device
+        if self.diffusion_z is not None:
+            z = self.diffusion_z.sample(n, self.diffusion_sample_steps, generator)[0]
+            w = self.diffusion_w.sample(n, self.diffusion_sample_steps, generator)
+            return z, w
+        z = PRIOR_SCALE * torch.randn(n, self.n_shared, device=device, generator=generator)
+        w = PRIOR_SCALE * torch.randn(self.n_mod, n, self.n_private, device=device, generator=generator)
+        return z, w
+
+    @torch.no_grad()
+    def decode_mean(
+        self, m: int, z: torch.Tensor, w: torch.Tensor, cov: torch.Tensor | None, library: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Decoder mean of modality ``m`` in data space."""
+        return self.likelihoods[m].mean(self.decode(m, z, w, cov), library)
