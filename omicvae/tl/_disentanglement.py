@@ -1,0 +1,142 @@
+"""Linear-probe disentanglement table (method.md §4, "Linear probes")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from mudata import MuData
+from sklearn.linear_model import LogisticRegression
+
+from .._constants import PRIVATE_PREFIX, SHARED_MOD_PREFIX
+from ._utils import (
+    label_array,
+    modality_representation,
+    present_rows,
+    resolve_modalities,
+    split_masks,
+)
+
+__all__ = ["disentanglement"]
+
+PROBE_COLUMNS = ("z_shared", "z_private", "w_private", "w_shared")
+
+
+def _probe(
+    X: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    max_iter: int,
+) -> tuple[float, float]:
+    """Held-out accuracy of a logistic-regression probe and the majority-class (chance) rate."""
+    if train.sum() == 0 or test.sum() == 0:
+        return np.nan, np.nan
+    y_train, y_test = y[train].astype(str), y[test].astype(str)
+    classes, counts = np.unique(y_train, return_counts=True)
+    chance = float(np.mean(y_test == classes[np.argmax(counts)]))
+    if len(classes) < 2:
+        return chance, chance
+    clf = LogisticRegression(max_iter=max_iter).fit(X[train], y_train)
+    return float(clf.score(X[test], y_test)), chance
+
+
+def disentanglement(
+    mdata: MuData,
+    *,
+    shared_label: str,
+    private_labels: Mapping[str, str] | None = None,
+    modalities: str | Sequence[str] | None = None,
+    shared_prefix: str = SHARED_MOD_PREFIX,
+    private_prefix: str = PRIVATE_PREFIX,
+    split: str | None = None,
+    test_size: float = 0.3,
+    seed: int = 0,
+    max_iter: int = 1000,
+) -> pd.DataFrame:
+    """Linear probes of the shared and private posterior means (the paper's disentanglement table).
+
+    For every modality ``m`` a ``LogisticRegression(max_iter=1000)`` is fit on the training samples
+    and scored (accuracy) on the held-out samples, for four probes:
+
+    - ``z_shared``: shared mean of ``m`` → shared label (high is good);
+    - ``z_private``: shared mean of ``m`` → private label of ``m`` (chance is good);
+    - ``w_private``: private mean of ``m`` → private label of ``m`` (high is good);
+    - ``w_shared``: private mean of ``m`` → shared label (chance is good).
+
+    Samples lacking ``m`` (NaN rows in either representation) or the probed label are skipped.
+
+    Parameters
+    ----------
+    mdata
+        Data with ``obsm[shared_prefix + m]`` and ``obsm[private_prefix + m]`` for each modality.
+    shared_label
+        ``mdata.obs`` column of the label all modalities share (e.g. digit, subtype).
+    private_labels
+        ``{modality: obs column}`` of each modality's private label (e.g. quadrant). Modalities
+        without one get NaN in the ``z_private`` and ``w_private`` columns.
+    modalities
+        Modalities to probe; default: every modality with both obsm keys.
+    shared_prefix, private_prefix
+        Key prefixes of the per-modality representations; change them to probe baselines.
+    split
+        ``mdata.obs`` column with ``"train"``/``"test"`` values; ``None`` draws a random split.
+    test_size
+        Held-out fraction of the random split.
+    seed
+        Seed of the random split.
+    max_iter
+        ``LogisticRegression`` iteration limit.
+
+    Returns
+    -------
+    One row per modality plus a ``"mean"`` row (mean over modalities, NaN ignored). Columns:
+    ``z_shared``, ``z_private``, ``w_private``, ``w_shared`` (accuracies), ``chance_shared`` and
+    ``chance_private`` (rate of the training set's majority class among the held-out samples),
+    ``n_train`` and ``n_test`` (samples having the modality and the shared label).
+    """
+    mods = resolve_modalities(
+        mdata, modalities, {"shared_prefix": shared_prefix, "private_prefix": private_prefix}
+    )
+    private_labels = dict(private_labels or {})
+    unknown = set(private_labels) - set(mods)
+    if unknown:
+        raise KeyError(
+            f"private_labels names modalities {sorted(unknown)} that are not probed; "
+            f"probed modalities: {mods}"
+        )
+    y_shared, ok_shared = label_array(mdata, shared_label, what="shared_label")
+    private = {
+        m: label_array(mdata, c, what=f"private label of {m!r}") for m, c in private_labels.items()
+    }
+    train, test = split_masks(mdata, split=split, test_size=test_size, seed=seed)
+
+    rows = {}
+    for m in mods:
+        Z = modality_representation(mdata, shared_prefix, m, param="shared_prefix")
+        W = modality_representation(mdata, private_prefix, m, param="private_prefix")
+        have = present_rows(Z) & present_rows(W)
+        row = dict.fromkeys(PROBE_COLUMNS, np.nan)
+        row["chance_private"] = np.nan
+        ok = have & ok_shared
+        row["z_shared"], row["chance_shared"] = _probe(Z, y_shared, train & ok, test & ok, max_iter)
+        row["w_shared"], _ = _probe(W, y_shared, train & ok, test & ok, max_iter)
+        row["n_train"], row["n_test"] = int((train & ok).sum()), int((test & ok).sum())
+        if m in private:
+            y_priv, ok_priv = private[m]
+            okp = have & ok_priv
+            row["w_private"], row["chance_private"] = _probe(
+                W, y_priv, train & okp, test & okp, max_iter
+            )
+            row["z_private"], _ = _probe(Z, y_priv, train & okp, test & okp, max_iter)
+        rows[m] = row
+
+    cols = [*PROBE_COLUMNS, "chance_shared", "chance_private", "n_train", "n_test"]
+    table = pd.DataFrame.from_dict(rows, orient="index")[cols]
+    mean = table[cols[:6]].mean(axis=0, skipna=True)
+    table.loc["mean"] = mean
+    table[["n_train", "n_test"]] = table[["n_train", "n_test"]].astype("Int64")
+    table.loc["mean", ["n_train", "n_test"]] = pd.NA
+    table.index.name = "modality"
+    return table

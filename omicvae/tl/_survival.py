@@ -1,0 +1,189 @@
+"""Survival analysis: Kaplan–Meier with a log-rank test per group, Cox models on embeddings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test
+from lifelines.utils import concordance_index
+from mudata import MuData
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import StandardScaler
+
+from ._utils import get_obs_column, get_obsm, present_rows
+
+__all__ = ["CoxResult", "SurvivalResult", "survival", "survival_cox", "survival_table"]
+
+
+@dataclass
+class SurvivalResult:
+    """Result of :func:`survival`.
+
+    Attributes
+    ----------
+    p_value
+        p-value of the (multivariate) log-rank test across the groups.
+    test_statistic
+        Its chi-squared statistic.
+    degrees_of_freedom
+        Number of groups minus one.
+    groups
+        One row per group: ``n``, ``n_events`` and ``median_survival`` (Kaplan–Meier median; ``inf``
+        when the curve never drops to 0.5).
+    """
+
+    p_value: float
+    test_statistic: float
+    degrees_of_freedom: int
+    groups: pd.DataFrame
+
+
+@dataclass
+class CoxResult:
+    """Result of :func:`survival_cox`.
+
+    Attributes
+    ----------
+    c_index_mean, c_index_std
+        Mean and sample std (ddof=1) of the held-out concordance index over folds.
+    per_fold
+        One row per fold: ``c_index``, ``n_train``, ``n_test``.
+    """
+
+    c_index_mean: float
+    c_index_std: float
+    per_fold: pd.DataFrame
+
+
+def _time_event(mdata: MuData, time: str, event: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Durations, event indicators (0/1) and the mask of samples where both are known."""
+    t = pd.to_numeric(get_obs_column(mdata, time, what="time"), errors="coerce").to_numpy(float)
+    e_col = get_obs_column(mdata, event, what="event")
+    e = pd.to_numeric(e_col.astype(object).where(e_col.notna()), errors="coerce").to_numpy(float)
+    ok = np.isfinite(t) & np.isfinite(e)
+    if (t[ok] < 0).any():
+        raise ValueError(f"time column {time!r}: expected non-negative durations")
+    if not np.isin(e[ok], (0, 1)).all():
+        raise ValueError(f"event column {event!r}: expected 0/1 or boolean values")
+    return t, np.where(ok, e, 0).astype(int), ok
+
+
+def survival_table(
+    mdata: MuData, *, groupby: str, time: str, event: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Durations, events and group labels of the samples with all three known."""
+    t, e, ok = _time_event(mdata, time, event)
+    g = get_obs_column(mdata, groupby, what="groupby")
+    ok = ok & g.notna().to_numpy()
+    return t[ok], e[ok], g.astype(str).to_numpy()[ok]
+
+
+def survival(
+    mdata: MuData,
+    *,
+    groupby: str,
+    time: str = "survival_time",
+    event: str = "survival_event",
+) -> SurvivalResult:
+    """Kaplan–Meier estimates per group and a log-rank test across groups.
+
+    Parameters
+    ----------
+    mdata
+        Data with the survival columns in ``.obs``.
+    groupby
+        ``mdata.obs`` column of the groups (e.g. clusters from :func:`cluster`).
+    time
+        ``mdata.obs`` column of follow-up durations.
+    event
+        ``mdata.obs`` column of event indicators (1/True = event observed, 0/False = censored).
+
+    Returns
+    -------
+    :class:`SurvivalResult`. Samples with a missing time, event or group are dropped.
+    """
+    t, e, g = survival_table(mdata, groupby=groupby, time=time, event=event)
+    names = np.unique(g)
+    if len(names) < 2:
+        raise ValueError(
+            f"groupby column {groupby!r}: expected at least 2 groups, found {names.tolist()}"
+        )
+    test = multivariate_logrank_test(t, g, e)
+    rows = {}
+    for name in names:
+        sel = g == name
+        kmf = KaplanMeierFitter().fit(t[sel], e[sel])
+        rows[name] = {
+            "n": int(sel.sum()),
+            "n_events": int(e[sel].sum()),
+            "median_survival": float(kmf.median_survival_time_),
+        }
+    groups = pd.DataFrame.from_dict(rows, orient="index")
+    groups.index.name = groupby
+    return SurvivalResult(
+        p_value=float(test.p_value),
+        test_statistic=float(test.test_statistic),
+        degrees_of_freedom=len(names) - 1,
+        groups=groups,
+    )
+
+
+def survival_cox(
+    mdata: MuData,
+    *,
+    key: str,
+    time: str = "survival_time",
+    event: str = "survival_event",
+    n_splits: int = 5,
+    penalizer: float = 0.1,
+    seed: int = 0,
+) -> CoxResult:
+    """Cross-validated concordance of a penalised Cox model on an embedding.
+
+    In each of ``n_splits`` shuffled folds the embedding is standardised on the training part, a
+    ``lifelines.CoxPHFitter(penalizer=penalizer)`` is fit, and Harrell's concordance index of the
+    predicted partial hazard is computed on the held-out part.
+
+    Parameters
+    ----------
+    mdata
+        Data with the embedding in ``.obsm`` and the survival columns in ``.obs``.
+    key
+        ``.obsm`` key of the embedding (covariates of the Cox model).
+    time, event
+        ``mdata.obs`` columns of durations and event indicators.
+    n_splits
+        Number of folds.
+    penalizer
+        L2 penalty of the Cox model.
+    seed
+        Seed of the fold assignment.
+
+    Returns
+    -------
+    :class:`CoxResult`. Samples with NaN embedding rows or unknown survival are dropped.
+    """
+    X = get_obsm(mdata, key, hint="run model.train() or write_embeddings() first, or pass key=")
+    t, e, ok = _time_event(mdata, time, event)
+    ok = ok & present_rows(X)
+    X, t, e = X[ok], t[ok], e[ok]
+    cols = [f"x{i}" for i in range(X.shape[1])]
+    records = []
+    for k, (tr, te) in enumerate(KFold(n_splits, shuffle=True, random_state=seed).split(X)):
+        scaler = StandardScaler().fit(X[tr])
+        train = pd.DataFrame(scaler.transform(X[tr]), columns=cols)
+        train["T"], train["E"] = t[tr], e[tr]
+        cph = CoxPHFitter(penalizer=penalizer).fit(train, duration_col="T", event_col="E")
+        risk = cph.predict_partial_hazard(pd.DataFrame(scaler.transform(X[te]), columns=cols))
+        # higher hazard means shorter survival, so negate for the concordance convention
+        c = concordance_index(t[te], -np.asarray(risk), e[te]) if e[te].any() else np.nan
+        records.append({"fold": k, "c_index": c, "n_train": len(tr), "n_test": len(te)})
+    per_fold = pd.DataFrame.from_records(records).set_index("fold")
+    return CoxResult(
+        c_index_mean=float(per_fold["c_index"].mean()),
+        c_index_std=float(per_fold["c_index"].std(ddof=1)),
+        per_fold=per_fold,
+    )
