@@ -1,0 +1,327 @@
+"""The data registry: which modalities, where their values live, and how they are modelled."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from anndata import AnnData
+from mudata import MuData
+
+from omicvae._constants import COUNT_LIKELIHOODS
+from omicvae._logging import logger
+
+from ._access import (
+    check_coverage,
+    check_global_obs_names,
+    check_is_mudata,
+    check_modality_names,
+    check_not_empty,
+    get_matrix,
+    row_positions,
+    row_totals,
+    where,
+)
+from ._batch import batch_categories, batch_column
+from ._validate import (
+    ValueSummary,
+    check_finite,
+    check_layer_name,
+    check_likelihood_name,
+    check_values,
+    infer_likelihood,
+    normalise_mapping,
+    normalise_modalities,
+    parse_image_shape,
+    resolve_n_categories,
+    summarize_values,
+)
+
+REGISTRY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModalitySpec:
+    """How one modality is read and modelled.
+
+    Attributes
+    ----------
+    name
+        Key in ``mdata.mod``.
+    layer
+        Layer holding the values; None for ``.X``.
+    likelihood
+        One of :data:`omicvae._constants.LIKELIHOODS`.
+    n_features
+        Number of variables (sequence length for ``"categorical"``).
+    var_names
+        The modality's ``var_names`` at setup, in order.
+    image_shape
+        ``(C, H, W)`` for ``"image"``, else None.
+    n_categories
+        Vocabulary size for ``"categorical"`` (token ids ``0..n_categories-1``), else None.
+    likelihood_inferred
+        True when the likelihood was inferred from the values rather than given.
+    library_log_mean, library_log_std
+        For ``"nb"``/``"zinb"``: mean and std of ``log(row total)`` over the observed samples with a
+        positive total; None otherwise.
+    """
+
+    name: str
+    layer: str | None
+    likelihood: str
+    n_features: int
+    var_names: tuple[str, ...]
+    image_shape: tuple[int, int, int] | None
+    n_categories: int | None
+    likelihood_inferred: bool
+    library_log_mean: float | None
+    library_log_std: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable representation."""
+        return {
+            "name": self.name,
+            "layer": self.layer,
+            "likelihood": self.likelihood,
+            "n_features": self.n_features,
+            "var_names": list(self.var_names),
+            "image_shape": None if self.image_shape is None else list(self.image_shape),
+            "n_categories": self.n_categories,
+            "likelihood_inferred": self.likelihood_inferred,
+            "library_log_mean": self.library_log_mean,
+            "library_log_std": self.library_log_std,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModalitySpec:
+        """Inverse of :meth:`to_dict`."""
+        _require_keys(d, _SPEC_KEYS, "modality spec")
+        check_likelihood_name(d["name"], d["likelihood"])
+        var_names = tuple(str(v) for v in d["var_names"])
+        if len(var_names) != int(d["n_features"]):
+            raise ValueError(
+                f"modality spec {d['name']!r}: {len(var_names)} var_names for n_features = "
+                f"{d['n_features']}"
+            )
+        return cls(
+            name=str(d["name"]),
+            layer=None if d["layer"] is None else str(d["layer"]),
+            likelihood=str(d["likelihood"]),
+            n_features=int(d["n_features"]),
+            var_names=var_names,
+            image_shape=None
+            if d["image_shape"] is None
+            else tuple(int(v) for v in d["image_shape"]),
+            n_categories=None if d["n_categories"] is None else int(d["n_categories"]),
+            likelihood_inferred=bool(d["likelihood_inferred"]),
+            library_log_mean=_optional_float(d["library_log_mean"]),
+            library_log_std=_optional_float(d["library_log_std"]),
+        )
+
+
+_SPEC_KEYS = tuple(ModalitySpec.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class DataRegistry:
+    """What :func:`setup_registry` recorded about a MuData: modalities and batch covariate.
+
+    Attributes
+    ----------
+    modalities
+        One :class:`ModalitySpec` per selected modality, in the model's modality order.
+    batch_key
+        Column of ``mdata.obs`` holding the batch, or None.
+    batch_categories
+        The batch categories (as strings) in code order; ``()`` without ``batch_key``.
+    """
+
+    modalities: tuple[ModalitySpec, ...]
+    batch_key: str | None
+    batch_categories: tuple[str, ...]
+
+    def modality_names(self) -> tuple[str, ...]:
+        """Names of the registered modalities, in order."""
+        return tuple(spec.name for spec in self.modalities)
+
+    def __getitem__(self, name: str) -> ModalitySpec:
+        for spec in self.modalities:
+            if spec.name == name:
+                return spec
+        raise KeyError(
+            f"modality {name!r} is not registered; registered modalities: "
+            f"{list(self.modality_names())}"
+        )
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.modality_names()
+
+    @property
+    def n_batch(self) -> int:
+        """Number of batch categories (0 without ``batch_key``)."""
+        return len(self.batch_categories)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable representation (plain lists, str, int, float, bool, None)."""
+        return {
+            "version": REGISTRY_VERSION,
+            "modalities": [spec.to_dict() for spec in self.modalities],
+            "batch_key": self.batch_key,
+            "batch_categories": list(self.batch_categories),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DataRegistry:
+        """Inverse of :meth:`to_dict`."""
+        _require_keys(d, ("modalities", "batch_key", "batch_categories"), "data registry")
+        version = d.get("version", REGISTRY_VERSION)
+        if version != REGISTRY_VERSION:
+            raise ValueError(
+                f"data registry version {version!r} is not supported (expected {REGISTRY_VERSION})"
+            )
+        return cls(
+            modalities=tuple(ModalitySpec.from_dict(m) for m in d["modalities"]),
+            batch_key=None if d["batch_key"] is None else str(d["batch_key"]),
+            batch_categories=tuple(str(c) for c in d["batch_categories"]),
+        )
+
+
+def _require_keys(d, keys, what: str) -> None:
+    if not isinstance(d, dict):
+        raise TypeError(f"{what} must be a dict, got {type(d).__name__}")
+    missing = [k for k in keys if k not in d]
+    if missing:
+        raise KeyError(f"{what} is missing the fields {missing}")
+
+
+def _optional_float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# setup
+
+
+def setup_registry(
+    mdata: MuData,
+    modalities=None,
+    layers: dict[str, str | None] | None = None,
+    likelihoods: dict[str, str] | None = None,
+    batch_key: str | None = None,
+) -> DataRegistry:
+    """Validate a MuData and record how each modality is read and modelled.
+
+    Parameters
+    ----------
+    mdata
+        The data; never modified.
+    modalities
+        Names in ``mdata.mod`` to use, in order (default: all).
+    layers
+        ``{modality: layer}``; modalities not listed use ``.X``.
+    likelihoods
+        ``{modality: likelihood}``; modalities not listed have theirs inferred and reported with
+        ``logger.info``: ``uns['image_shape']`` present -> ``"image"``, all values 0/1 ->
+        ``"bernoulli"``, non-negative integers -> ``"nb"``, otherwise ``"normal"``.
+    batch_key
+        Column of ``mdata.obs`` with a categorical batch covariate.
+
+    Returns
+    -------
+    DataRegistry
+
+    Raises
+    ------
+    TypeError, KeyError, ValueError
+        With a message naming the modality or argument and what was expected.
+    """
+    check_is_mudata(mdata)
+    check_global_obs_names(mdata)
+    names = normalise_modalities(mdata, modalities)
+    layers = normalise_mapping(mdata, layers, "layers", names)
+    likelihoods = normalise_mapping(mdata, likelihoods, "likelihoods", names)
+
+    covered = np.zeros(mdata.n_obs, dtype=bool)
+    specs = []
+    for name in names:
+        spec, positions = _setup_modality(mdata, name, layers.get(name), likelihoods.get(name))
+        covered[positions] = True
+        specs.append(spec)
+    check_coverage(mdata, covered, names)
+
+    categories: tuple[str, ...] = ()
+    if batch_key is not None:
+        categories = batch_categories(batch_column(mdata, batch_key))
+
+    if len(names) == 1:
+        warnings.warn(
+            f"only one modality ({names[0]!r}) is registered: the shared/private split is "
+            "undefined, so the shared z and the private w both describe that one modality",
+            UserWarning,
+            stacklevel=2,
+        )
+    return DataRegistry(modalities=tuple(specs), batch_key=batch_key, batch_categories=categories)
+
+
+def _setup_modality(mdata: MuData, name: str, layer, likelihood) -> tuple[ModalitySpec, np.ndarray]:
+    """Validate one modality and build its spec; also return its global row positions."""
+    adata: AnnData = mdata.mod[name]
+    check_layer_name(name, layer)
+    if likelihood is not None:
+        check_likelihood_name(name, likelihood)
+    check_modality_names(adata, name)
+    check_not_empty(adata, name)
+    positions = row_positions(mdata, adata, name)
+    matrix = get_matrix(adata, name, layer)
+    summary = summarize_values(matrix)
+    check_finite(summary, name, layer)
+
+    raw_shape = adata.uns.get("image_shape")
+    inferred = likelihood is None
+    if inferred:
+        likelihood, reason = infer_likelihood(summary, raw_shape)
+        logger.info(f"modality {name!r}: likelihood inferred as {likelihood!r} ({reason})")
+
+    image_shape = (
+        parse_image_shape(raw_shape, name, adata.n_vars) if likelihood == "image" else None
+    )
+    n_categories = None
+    if likelihood == "categorical":
+        n_categories = resolve_n_categories(adata.uns.get("n_categories"), summary, name)
+    check_values(summary, name, layer, likelihood, n_categories)
+
+    log_mean = log_std = None
+    if likelihood in COUNT_LIKELIHOODS:
+        log_mean, log_std = _library_log_stats(matrix, summary, name, layer, likelihood)
+
+    spec = ModalitySpec(
+        name=name,
+        layer=layer,
+        likelihood=likelihood,
+        n_features=int(adata.n_vars),
+        var_names=tuple(str(v) for v in adata.var_names),
+        image_shape=image_shape,
+        n_categories=n_categories,
+        likelihood_inferred=inferred,
+        library_log_mean=log_mean,
+        library_log_std=log_std,
+    )
+    return spec, positions
+
+
+def _library_log_stats(
+    matrix, summary: ValueSummary, name: str, layer, likelihood: str
+) -> tuple[float, float]:
+    """Mean and std of log(row total) over samples with a positive total."""
+    totals = row_totals(matrix)
+    positive = totals[totals > 0]
+    if positive.size == 0:
+        raise ValueError(
+            f"modality {name!r}: likelihood {likelihood!r} needs counts, but every sample has a "
+            f"total of 0 in {where(layer)}"
+        )
+    logs = np.log(positive)
+    return float(logs.mean()), float(logs.std())

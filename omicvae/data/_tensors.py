@@ -1,0 +1,228 @@
+"""Torch tensors for a registered MuData, aligned on the global ``mdata.obs_names``.
+
+Storage: a dense modality is held as one dense float32 tensor (n_obs x n_features). A modality
+given as a scipy sparse matrix is held as one torch sparse CSR float32 tensor of the same shape
+(``x[m].layout == torch.sparse_csr``); rows are densified per batch by
+:meth:`MultiModalTensors.rows`, which every consumer should use instead of indexing ``x[m]``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+from mudata import MuData
+
+from omicvae._constants import COUNT_LIKELIHOODS
+
+from ._access import (
+    check_coverage,
+    check_global_obs_names,
+    check_is_mudata,
+    check_modality_names,
+    check_not_empty,
+    get_matrix,
+    iter_row_chunks,
+    preview,
+    row_positions,
+    row_totals,
+)
+from ._batch import batch_codes, batch_column
+from ._registry import DataRegistry, ModalitySpec
+from ._validate import check_finite, check_values, summarize_values
+
+
+@dataclass
+class MultiModalTensors:
+    """The values of every registered modality as torch tensors, in global sample order.
+
+    Attributes
+    ----------
+    x
+        Per modality, float32 (n_obs x n_features); rows of samples missing the modality are zero.
+        Dense (strided) tensors, or sparse CSR tensors for modalities given as scipy sparse.
+    mask
+        bool (n_obs x M): whether each sample has each modality.
+    batch_index
+        long (n_obs,) codes into ``registry.batch_categories``, or None without a batch key.
+    library
+        Per modality: float32 (n_obs x 1) observed row totals for nb/zinb (1.0 on missing rows),
+        None for other likelihoods.
+    obs_names
+        ``mdata.obs_names`` (the global sample order).
+    """
+
+    x: list[torch.Tensor]
+    mask: torch.Tensor
+    batch_index: torch.Tensor | None
+    library: list[torch.Tensor | None]
+    obs_names: pd.Index
+
+    @property
+    def n_obs(self) -> int:
+        """Number of samples (global rows)."""
+        return int(self.mask.shape[0])
+
+    def is_sparse(self, m: int) -> bool:
+        """Whether modality ``m`` is stored as a sparse CSR tensor."""
+        return self.x[m].layout == torch.sparse_csr
+
+    def rows(self, m: int, index: torch.Tensor) -> torch.Tensor:
+        """Dense float32 rows ``index`` (long, global row numbers) of modality ``m``."""
+        x = self.x[m]
+        if x.layout == torch.sparse_csr:
+            return csr_rows_to_dense(
+                x.crow_indices(), x.col_indices(), x.values(), index, x.shape[1]
+            )
+        return x[index]
+
+
+def csr_rows_to_dense(
+    crow: torch.Tensor, col: torch.Tensor, values: torch.Tensor, index: torch.Tensor, n_cols: int
+) -> torch.Tensor:
+    """Gather rows ``index`` of a CSR matrix (given by its three arrays) into a dense tensor."""
+    index = index.to(torch.long)
+    starts = crow[index]
+    lengths = crow[index + 1] - starts
+    out = torch.zeros((index.numel(), n_cols), dtype=values.dtype)
+    total = int(lengths.sum())
+    if total == 0:
+        return out
+    out_row = torch.repeat_interleave(torch.arange(index.numel()), lengths)
+    # position of every gathered entry: its row's start + its rank within the row
+    offsets = torch.cumsum(lengths, 0) - lengths
+    rank = torch.arange(total) - torch.repeat_interleave(offsets, lengths)
+    source = torch.repeat_interleave(starts, lengths) + rank
+    out[out_row, col[source]] = values[source]
+    return out
+
+
+def build_tensors(
+    mdata: MuData, registry: DataRegistry, *, check_features: bool = True
+) -> MultiModalTensors:
+    """Validate ``mdata`` against ``registry`` and convert it to tensors.
+
+    Used for the training data and for new data (``write_embeddings``, ``load``).
+
+    Parameters
+    ----------
+    mdata
+        The data; never modified. Must hold every registered modality (KeyError otherwise).
+    registry
+        From :func:`setup_registry`.
+    check_features
+        Require each modality's ``var_names`` to equal the registered ones, in order. When False,
+        only the number of features must match.
+
+    Returns
+    -------
+    MultiModalTensors
+    """
+    check_is_mudata(mdata)
+    check_global_obs_names(mdata)
+    n_obs = mdata.n_obs
+    names = registry.modality_names()
+    mask = torch.zeros((n_obs, len(names)), dtype=torch.bool)
+    xs: list[torch.Tensor] = []
+    libraries: list[torch.Tensor | None] = []
+    for m, spec in enumerate(registry.modalities):
+        x, library, positions = _modality_tensors(mdata, spec, check_features)
+        mask[torch.from_numpy(positions), m] = True
+        xs.append(x)
+        libraries.append(library)
+    check_coverage(mdata, mask.any(dim=1).numpy(), names)
+
+    batch_index = None
+    if registry.batch_key is not None:
+        column = batch_column(mdata, registry.batch_key)
+        codes = batch_codes(column, registry.batch_categories, registry.batch_key)
+        batch_index = torch.from_numpy(codes)
+    return MultiModalTensors(
+        x=xs, mask=mask, batch_index=batch_index, library=libraries, obs_names=mdata.obs_names
+    )
+
+
+def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool):
+    """Validate one modality of ``mdata`` against its spec and build its tensors."""
+    name = spec.name
+    if name not in mdata.mod:
+        raise KeyError(
+            f"modality {name!r}, which the model was set up with, is missing from mdata.mod "
+            f"(found {list(mdata.mod)})"
+        )
+    adata = mdata.mod[name]
+    check_modality_names(adata, name)
+    check_not_empty(adata, name)
+    _check_features(adata.var_names, spec, check_features)
+    positions = row_positions(mdata, adata, name)
+    matrix = get_matrix(adata, name, spec.layer)
+    summary = summarize_values(matrix)
+    check_finite(summary, name, spec.layer)
+    check_values(summary, name, spec.layer, spec.likelihood, spec.n_categories)
+
+    n_obs = mdata.n_obs
+    if sp.issparse(matrix):
+        x = _sparse_global(matrix, positions, n_obs)
+    else:
+        x = _dense_global(matrix, positions, n_obs)
+    library = None
+    if spec.likelihood in COUNT_LIKELIHOODS:
+        library = torch.ones((n_obs, 1), dtype=torch.float32)
+        library[torch.from_numpy(positions), 0] = torch.from_numpy(
+            row_totals(matrix).astype(np.float32)
+        )
+    return x, library, positions
+
+
+def _check_features(var_names: pd.Index, spec: ModalitySpec, check_features: bool) -> None:
+    """Raise a ValueError when the features differ from the registered ones."""
+    found = tuple(str(v) for v in var_names)
+    if check_features and found == spec.var_names:
+        return
+    if not check_features and len(found) == spec.n_features:
+        return
+    mismatch = next(
+        (i for i, (a, b) in enumerate(zip(spec.var_names, found, strict=False)) if a != b),
+        min(len(found), spec.n_features),
+    )
+    raise ValueError(
+        f"modality {spec.name!r}: features differ from those the model was set up with "
+        f"(expected {spec.n_features} features starting {preview(spec.var_names[mismatch:], 3)}, "
+        f"found {len(found)} features starting {preview(found[mismatch:], 3)} at position "
+        f"{mismatch})"
+    )
+
+
+def _dense_global(matrix: np.ndarray, positions: np.ndarray, n_obs: int) -> torch.Tensor:
+    """One float32 copy of a dense matrix, its rows placed at ``positions`` of an (n_obs, F) zero tensor."""
+    out = torch.zeros((n_obs, matrix.shape[1]), dtype=torch.float32)
+    for rows in iter_row_chunks(matrix.shape[0]):
+        block = np.ascontiguousarray(matrix[rows], dtype=np.float32)
+        out[torch.from_numpy(positions[rows])] = torch.from_numpy(block)
+    return out
+
+
+def _sparse_global(matrix, positions: np.ndarray, n_obs: int) -> torch.Tensor:
+    """A sparse CSR float32 tensor (n_obs, F) holding the matrix rows at ``positions``."""
+    n_rows = matrix.shape[0]
+    placement = sp.csr_matrix(
+        (np.ones(n_rows, dtype=np.float32), (positions, np.arange(n_rows))), shape=(n_obs, n_rows)
+    )
+    placed = (placement @ matrix.astype(np.float32)).tocsr()
+    placed.sort_indices()
+    with warnings.catch_warnings():
+        # torch warns (once per process) that sparse CSR support is in beta; we only store rows
+        # and gather them with plain tensor indexing (csr_rows_to_dense), so it does not apply
+        warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
+        return torch.sparse_csr_tensor(
+            torch.from_numpy(placed.indptr.astype(np.int64)),
+            torch.from_numpy(placed.indices.astype(np.int64)),
+            torch.from_numpy(placed.data.astype(np.float32, copy=False)),
+            size=(n_obs, matrix.shape[1]),
+            dtype=torch.float32,
+            check_invariants=True,
+        )

@@ -1,0 +1,281 @@
+"""Validation of setup arguments and of data values against a likelihood.
+
+Values are scanned once into a :class:`ValueSummary` (counts of NaN, negative, non-integer, ...);
+inference and every likelihood check then read the summary. Sparse matrices are scanned on their
+stored values only, the implicit zeros being accounted for without densifying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from mudata import MuData
+
+from omicvae._constants import COUNT_LIKELIHOODS, LIKELIHOODS
+
+from ._access import iter_row_chunks, where
+
+# --------------------------------------------------------------------------------------------------
+# setup arguments
+
+
+def normalise_modalities(mdata: MuData, modalities) -> tuple[str, ...]:
+    """Validate the ``modalities`` argument and return the selected names in the given order."""
+    known = list(mdata.mod)
+    if modalities is None:
+        return tuple(known)
+    if isinstance(modalities, str):
+        raise TypeError(
+            f"modalities must be a list of modality names, not a string; use "
+            f"modalities=[{modalities!r}]"
+        )
+    if not isinstance(modalities, Iterable):
+        raise TypeError(
+            f"modalities must be a list of modality names, got {type(modalities).__name__}"
+        )
+    names = list(modalities)
+    if not names:
+        raise ValueError(f"modalities is empty; choose at least one of {known}")
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"modalities must hold strings, got {name!r} ({type(name).__name__})")
+        if name not in mdata.mod:
+            raise KeyError(f"unknown modality {name!r} in modalities; mdata.mod has {known}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"modalities lists a modality more than once: {names}")
+    return tuple(names)
+
+
+def normalise_mapping(mdata: MuData, mapping, field: str, selected: tuple[str, ...]) -> dict:
+    """Validate a per-modality dict argument (``layers`` or ``likelihoods``) and return a copy.
+
+    Keys must be selected modalities: a name missing from ``mdata.mod`` raises KeyError, a known but
+    unselected modality raises ValueError.
+    """
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"{field} must be a dict {{modality: value}}, got {type(mapping).__name__}")
+    for key in mapping:
+        if key not in mdata.mod:
+            raise KeyError(
+                f"{field} names unknown modality {key!r}; mdata.mod has {list(mdata.mod)}"
+            )
+        if key not in selected:
+            raise ValueError(
+                f"{field} names modality {key!r}, which is not among the selected modalities "
+                f"{list(selected)}"
+            )
+    return dict(mapping)
+
+
+def check_layer_name(name: str, layer) -> None:
+    """Raise a TypeError unless a layer argument is None or a string."""
+    if layer is not None and not isinstance(layer, str):
+        raise TypeError(
+            f"modality {name!r}: layer must be a layer name (str) or None for .X, got {layer!r}"
+        )
+
+
+def check_likelihood_name(name: str, likelihood) -> None:
+    """Raise a ValueError unless ``likelihood`` is one of :data:`LIKELIHOODS`."""
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(
+            f"modality {name!r}: unknown likelihood {likelihood!r}; expected one of {list(LIKELIHOODS)}"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# value summary
+
+
+@dataclass
+class ValueSummary:
+    """Counts describing the values of one matrix (finite values only, except ``n_nan``/``n_inf``)."""
+
+    n_values: int = 0
+    n_nan: int = 0
+    n_inf: int = 0
+    n_negative: int = 0
+    n_non_integer: int = 0
+    n_non_binary: int = 0
+    n_outside_unit: int = 0
+    min: float = np.inf
+    max: float = -np.inf
+    example_non_integer: float | None = None
+    example_non_binary: float | None = None
+
+    def add(self, values: np.ndarray) -> None:
+        """Accumulate the statistics of a block of values (any shape)."""
+        if values.dtype == np.bool_:
+            values = values.view(np.uint8)
+        if np.issubdtype(values.dtype, np.floating):
+            nan = np.isnan(values)
+            inf = np.isinf(values)
+            self.n_nan += int(nan.sum())
+            self.n_inf += int(inf.sum())
+            finite = values[~(nan | inf)] if (nan.any() or inf.any()) else values.ravel()
+            non_integer = finite != np.round(finite)
+        else:
+            finite = values.ravel()
+            non_integer = np.zeros(finite.shape, dtype=bool)
+        if finite.size == 0:
+            return
+        self.n_negative += int((finite < 0).sum())
+        self.n_non_integer += int(non_integer.sum())
+        non_binary = (finite != 0) & (finite != 1)
+        self.n_non_binary += int(non_binary.sum())
+        self.n_outside_unit += int(((finite < 0) | (finite > 1)).sum())
+        self.min = min(self.min, float(finite.min()))
+        self.max = max(self.max, float(finite.max()))
+        if self.example_non_integer is None and non_integer.any():
+            self.example_non_integer = float(finite[non_integer][0])
+        if self.example_non_binary is None and non_binary.any():
+            self.example_non_binary = float(finite[non_binary][0])
+
+    def add_implicit_zeros(self) -> None:
+        """Account for the zeros a sparse matrix does not store (they pass every check)."""
+        self.min = min(self.min, 0.0)
+        self.max = max(self.max, 0.0)
+
+
+def summarize_values(matrix) -> ValueSummary:
+    """Scan a dense array (in row chunks) or a sparse matrix (its stored values) once."""
+    summary = ValueSummary(n_values=int(matrix.shape[0]) * int(matrix.shape[1]))
+    if sp.issparse(matrix):
+        summary.add(np.asarray(matrix.data))
+        if matrix.nnz < summary.n_values:
+            summary.add_implicit_zeros()
+        return summary
+    for rows in iter_row_chunks(matrix.shape[0]):
+        summary.add(np.asarray(matrix[rows]))
+    return summary
+
+
+# --------------------------------------------------------------------------------------------------
+# checks and inference
+
+
+def check_finite(summary: ValueSummary, name: str, layer: str | None) -> None:
+    """Raise a ValueError for NaN or infinite values (missing samples are absent rows, not NaN)."""
+    loc = where(layer)
+    if summary.n_values and summary.n_nan == summary.n_values:
+        raise ValueError(
+            f"modality {name!r}: all values are NaN in {loc}; a modality needs observed values "
+            "(drop the modality or the samples that lack it)"
+        )
+    if summary.n_nan:
+        raise ValueError(
+            f"modality {name!r}: found {summary.n_nan} NaN values in {loc}; missing values are not "
+            f"supported: remove samples that lack the modality from mdata.mod[{name!r}] instead "
+            "(samples may be absent from a modality), or impute them"
+        )
+    if summary.n_inf:
+        raise ValueError(
+            f"modality {name!r}: found {summary.n_inf} infinite values in {loc}; values must be finite"
+        )
+
+
+def infer_likelihood(summary: ValueSummary, image_shape) -> tuple[str, str]:
+    """Choose a likelihood from the values; returns ``(likelihood, reason)`` for the log message."""
+    if image_shape is not None:
+        return "image", f"uns['image_shape'] = {tuple(image_shape)}"
+    if summary.n_non_binary == 0:
+        return "bernoulli", "all values are 0 or 1"
+    if summary.n_negative == 0 and summary.n_non_integer == 0:
+        return "nb", "non-negative integer counts"
+    return "normal", "real-valued data"
+
+
+def check_values(
+    summary: ValueSummary,
+    name: str,
+    layer: str | None,
+    likelihood: str,
+    n_categories: int | None = None,
+) -> None:
+    """Raise a ValueError when finite values do not suit ``likelihood``."""
+    loc = where(layer)
+    prefix = f"modality {name!r}: likelihood {likelihood!r}"
+    if likelihood in COUNT_LIKELIHOODS:
+        _check_non_negative_integers(summary, f"{prefix} needs non-negative integer counts", loc)
+    elif likelihood == "categorical":
+        _check_non_negative_integers(summary, f"{prefix} needs non-negative integer token ids", loc)
+        if n_categories is not None and summary.max >= n_categories:
+            raise ValueError(
+                f"{prefix} expects token ids in 0..{n_categories - 1}, found token "
+                f"{int(summary.max)} in {loc}"
+            )
+    elif likelihood == "bernoulli" and summary.n_non_binary:
+        raise ValueError(
+            f"{prefix} needs values in {{0, 1}}, found {summary.n_non_binary} other values in "
+            f"{loc} (e.g. {summary.example_non_binary:g})"
+        )
+    elif likelihood == "image" and summary.n_outside_unit:
+        raise ValueError(
+            f"{prefix} needs pixel values in [0, 1], found {summary.n_outside_unit} values outside "
+            f"in {loc} (min {summary.min:g}, max {summary.max:g})"
+        )
+
+
+def _check_non_negative_integers(summary: ValueSummary, what: str, loc: str) -> None:
+    if summary.n_negative:
+        raise ValueError(
+            f"{what}, found {summary.n_negative} negative values in {loc} (min {summary.min:g})"
+        )
+    if summary.n_non_integer:
+        raise ValueError(
+            f"{what}, found {summary.n_non_integer} non-integer values in {loc} "
+            f"(e.g. {summary.example_non_integer:g})"
+        )
+
+
+def parse_image_shape(raw, name: str, n_features: int) -> tuple[int, int, int]:
+    """Validate ``uns['image_shape']`` and return it as a tuple of three positive ints."""
+    where_ = f"mdata.mod[{name!r}].uns['image_shape']"
+    if raw is None:
+        raise ValueError(
+            f"modality {name!r}: likelihood 'image' needs {where_} = (C, H, W), which is missing"
+        )
+    try:
+        values = np.asarray(raw).ravel().tolist() if not isinstance(raw, str) else None
+    except Exception:  # pragma: no cover - defensive
+        values = None
+    if (
+        values is None
+        or len(values) != 3
+        or not all(_is_integral(v) and int(v) > 0 for v in values)
+    ):
+        raise ValueError(
+            f"modality {name!r}: {where_} must be three positive integers (C, H, W), got {raw!r}"
+        )
+    shape = tuple(int(v) for v in values)
+    if int(np.prod(shape)) != n_features:
+        raise ValueError(
+            f"modality {name!r}: {where_} = {shape} describes C*H*W = {int(np.prod(shape))} pixels, "
+            f"but the modality has {n_features} features"
+        )
+    return shape
+
+
+def _is_integral(value) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, int | np.integer):
+        return True
+    return isinstance(value, float | np.floating) and float(value).is_integer()
+
+
+def resolve_n_categories(raw, summary: ValueSummary, name: str) -> int:
+    """Vocabulary size of a categorical modality: ``uns['n_categories']`` or max token + 1."""
+    if raw is None:
+        return int(summary.max) + 1
+    if not _is_integral(raw) or int(raw) < 1:
+        raise ValueError(
+            f"modality {name!r}: mdata.mod[{name!r}].uns['n_categories'] must be a positive "
+            f"integer, got {raw!r}"
+        )
+    return int(raw)
