@@ -152,6 +152,22 @@ def test_inferred_likelihood_is_logged(data_caplog, values, uns, expected, reaso
     assert not any("modality 'b'" in m for m in messages)
 
 
+def test_image_shape_as_array_like_after_h5mu_round_trip(data_caplog):
+    mods = {
+        "img": toy_modality(
+            np.full((2, 4), 0.5), ["s0", "s1"], "px", uns={"image_shape": np.array([1, 2, 2])}
+        ),
+        "b": toy_modality(np.ones((2, 1)), ["s0", "s1"], "h"),
+    }
+    reg = setup_registry(make_mudata(mods))
+    assert reg["img"].image_shape == (1, 2, 2)
+    assert all(isinstance(v, int) for v in reg["img"].image_shape)
+    messages = [r.getMessage() for r in data_caplog.records]
+    assert "modality 'img': likelihood inferred as 'image' (uns['image_shape'] = (1, 2, 2))" in (
+        messages
+    )
+
+
 def test_categorical_vocabulary():
     tokens = np.array([[0, 2, 1], [3, 0, 0]])
     mods = {

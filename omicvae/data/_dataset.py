@@ -61,16 +61,7 @@ class MultiModalDataset(Dataset):
         if not -n <= i < n:
             raise IndexError(f"index {i} out of range for a dataset of {n} samples")
         batch = self.__getitems__([int(i) % n])
-        return {
-            key: (
-                [None if t is None else t[0] for t in value]
-                if isinstance(value, list)
-                else None
-                if value is None
-                else value[0]
-            )
-            for key, value in batch.items()
-        }
+        return {key: _first_row(value) for key, value in batch.items()}
 
     def _fetch(self, rows: torch.Tensor) -> dict:
         t = self.tensors
@@ -84,6 +75,13 @@ class MultiModalDataset(Dataset):
             "library": [None if lib is None else lib[rows] for lib in t.library],
             "index": rows,
         }
+
+
+def _first_row(value):
+    """Drop the batch dimension of a batch entry (a tensor, None, or a list of those)."""
+    if isinstance(value, list):
+        return [_first_row(v) for v in value]
+    return None if value is None else value[0]
 
 
 def _as_index_tensor(indices, n_obs: int) -> torch.Tensor:

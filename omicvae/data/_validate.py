@@ -182,12 +182,19 @@ def check_finite(summary: ValueSummary, name: str, layer: str | None) -> None:
 def infer_likelihood(summary: ValueSummary, image_shape) -> tuple[str, str]:
     """Choose a likelihood from the values; returns ``(likelihood, reason)`` for the log message."""
     if image_shape is not None:
-        return "image", f"uns['image_shape'] = {tuple(image_shape)}"
+        return "image", f"uns['image_shape'] = {_show_shape(image_shape)}"
     if summary.n_non_binary == 0:
         return "bernoulli", "all values are 0 or 1"
     if summary.n_negative == 0 and summary.n_non_integer == 0:
         return "nb", "non-negative integer counts"
     return "normal", "real-valued data"
+
+
+def _show_shape(raw) -> str:
+    """Render a raw ``image_shape`` (tuple, list or numpy array) as a plain tuple."""
+    if isinstance(raw, list | tuple | np.ndarray):
+        return str(tuple(np.asarray(raw).tolist()))
+    return repr(raw)
 
 
 def check_values(
@@ -240,10 +247,7 @@ def parse_image_shape(raw, name: str, n_features: int) -> tuple[int, int, int]:
         raise ValueError(
             f"modality {name!r}: likelihood 'image' needs {where_} = (C, H, W), which is missing"
         )
-    try:
-        values = np.asarray(raw).ravel().tolist() if not isinstance(raw, str) else None
-    except Exception:  # pragma: no cover - defensive
-        values = None
+    values = None if isinstance(raw, str) else np.asarray(raw, dtype=object).ravel().tolist()
     if (
         values is None
         or len(values) != 3
