@@ -1,0 +1,171 @@
+"""UMAPs of the shared and private embeddings side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import scanpy as sc
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from mudata import MuData
+
+from .._constants import PRIVATE_PREFIX, SHARED_KEY, SHARED_MOD_PREFIX
+from ..tl._cluster import neighbors_anndata
+from ..tl._utils import as_list, get_obs_column, get_obsm, present_rows
+from ._utils import finish
+
+__all__ = ["embeddings"]
+
+
+def _panels(
+    mdata: MuData,
+    basis: Sequence[str],
+    modality: str | Sequence[str] | None,
+    shared_key: str,
+    shared_prefix: str,
+    private_prefix: str,
+) -> list[tuple[str, str]]:
+    """``[(title, obsm key)]`` of the columns of the figure."""
+    mods = as_list(modality) or [m for m in mdata.mod if private_prefix + m in mdata.obsm]
+    panels = []
+    for b in basis:
+        if b == "shared":
+            if modality is None:
+                panels.append(("shared z (joint)", shared_key))
+            else:
+                panels += [(f"shared z ({m})", shared_prefix + m) for m in mods]
+        elif b == "private":
+            panels += [(f"private w ({m})", private_prefix + m) for m in mods]
+        else:
+            panels.append((b, b))
+    if not panels:
+        raise ValueError(f"basis {basis!r}: no embeddings to draw (modalities: {mods})")
+    return panels
+
+
+def _umap(X: np.ndarray, n_neighbors: int, min_dist: float, random_state: int) -> np.ndarray:
+    tmp = neighbors_anndata(X, n_neighbors=n_neighbors, random_state=random_state)
+    sc.tl.umap(tmp, min_dist=min_dist, random_state=random_state)
+    return tmp.obsm["X_umap"]
+
+
+def _scatter(ax: Axes, xy: np.ndarray, values: pd.Series, size: float, legend: bool) -> None:
+    """Scatter coloured by a categorical (legend) or numeric (colour bar) column."""
+    categorical = not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+    if categorical:
+        cats = pd.Categorical(values.astype(object).where(values.notna()))
+        cmap = plt.get_cmap("tab10" if len(cats.categories) <= 10 else "tab20")
+        missing = cats.codes < 0
+        if missing.any():
+            ax.scatter(*xy[missing].T, s=size, c="lightgrey", label="NA", linewidths=0)
+        for k, cat in enumerate(cats.categories):
+            sel = cats.codes == k
+            ax.scatter(*xy[sel].T, s=size, color=cmap(k % cmap.N), label=str(cat), linewidths=0)
+        if legend:
+            ax.legend(
+                loc="center left",
+                bbox_to_anchor=(1.0, 0.5),
+                fontsize="small",
+                markerscale=2,
+                frameon=False,
+            )
+    else:
+        v = values.to_numpy(float)
+        art = ax.scatter(*xy.T, s=size, c=v, cmap="viridis", linewidths=0, plotnonfinite=True)
+        if legend:
+            plt.colorbar(art, ax=ax, fraction=0.05)
+
+
+def embeddings(
+    mdata: MuData,
+    *,
+    color: str | Sequence[str],
+    modality: str | Sequence[str] | None = None,
+    basis: Sequence[str] = ("shared", "private"),
+    shared_key: str = SHARED_KEY,
+    shared_prefix: str = SHARED_MOD_PREFIX,
+    private_prefix: str = PRIVATE_PREFIX,
+    n_neighbors: int = 15,
+    min_dist: float = 0.5,
+    random_state: int = 0,
+    point_size: float | None = None,
+    panel_size: float = 3.2,
+    save: str | Path | None = None,
+    show: bool = False,
+) -> Figure:
+    """UMAPs of shared and private embeddings side by side, one row per colour column.
+
+    With a disentangled model the shared panels separate by the shared label and mix the private
+    one, and the private panels the reverse. UMAPs are computed with scanpy on temporary AnnData
+    objects (samples with NaN rows, i.e. lacking the modality, are left out); ``mdata`` is not
+    modified.
+
+    Parameters
+    ----------
+    mdata
+        Data with the embeddings in ``.obsm``.
+    color
+        ``mdata.obs`` column(s) to colour by (categorical → legend, numeric → colour bar).
+    modality
+        Modalities whose private (and, when given, per-modality shared) embeddings are drawn;
+        default: all with a private embedding, next to the joint shared embedding.
+    basis
+        Columns of the figure, in order: ``"shared"`` (the joint shared embedding ``shared_key``
+        when ``modality`` is None, else each modality's ``shared_prefix + m``), ``"private"``
+        (``private_prefix + m`` per modality) or any ``.obsm`` key (e.g. ``"X_pca"``).
+    shared_key, shared_prefix, private_prefix
+        obsm keys of the embeddings.
+    n_neighbors, min_dist
+        UMAP graph size and spread.
+    random_state
+        Seed of the neighbour search and of UMAP.
+    point_size
+        Marker size; default scales with the number of samples.
+    panel_size
+        Size of one panel in inches.
+    save
+        Path to save the figure to.
+    show
+        Show the figure (``plt.show()``).
+
+    Returns
+    -------
+    The figure.
+    """
+    colors = as_list(color)
+    if not colors:
+        raise ValueError("color: expected at least one mdata.obs column")
+    columns = {c: get_obs_column(mdata, c, what="color") for c in colors}
+    panels = _panels(mdata, basis, modality, shared_key, shared_prefix, private_prefix)
+    size = point_size if point_size is not None else max(2.0, 120000 / max(mdata.n_obs, 1) ** 1.5)
+    size = min(size, 30.0)
+
+    coords = {}
+    for _, key in panels:
+        X = get_obsm(
+            mdata, key, hint="run model.train() or write_embeddings() first, or pass the key"
+        )
+        have = present_rows(X)
+        coords[key] = (have, _umap(X[have], n_neighbors, min_dist, random_state))
+
+    fig, axes = plt.subplots(
+        len(colors),
+        len(panels),
+        figsize=(panel_size * len(panels) + 1.5, panel_size * len(colors)),
+        squeeze=False,
+    )
+    for r, c in enumerate(colors):
+        for j, (title, key) in enumerate(panels):
+            ax = axes[r, j]
+            have, xy = coords[key]
+            _scatter(ax, xy, columns[c][have], size, legend=j == len(panels) - 1)
+            ax.set_title(f"{title}\ncoloured by {c}", fontsize="medium")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_aspect("equal", adjustable="datalim")
+    fig.tight_layout()
+    return finish(fig, save, show)

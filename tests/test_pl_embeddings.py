@@ -1,0 +1,69 @@
+"""UMAP panels of shared and private embeddings render headless without touching the data."""
+
+import anndata as ad
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import mudata as md  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from omicvae.pl import embeddings  # noqa: E402
+
+N, K = 200, 3
+
+
+def _make(seed=0):
+    rng = np.random.default_rng(seed)
+    digit, quad = rng.integers(K, size=N), rng.integers(K, size=N)
+    mods = {}
+    for m, n_m in (("a", N), ("b", N - 40)):
+        adata = ad.AnnData(rng.normal(size=(n_m, 2)))
+        adata.obs_names = [f"s{i}" for i in range(n_m)]
+        adata.var_names = [f"{m}{k}" for k in range(2)]
+        mods[m] = adata
+    with md.set_options(pull_on_update=False):
+        mdata = md.MuData(mods)
+    mdata.obs["digit"] = pd.Categorical(digit.astype(str))
+    mdata.obs["quadrant"] = quad.astype(str)
+    mdata.obs["depth"] = rng.normal(size=N)
+    mdata.obsm["X_idmvae_shared"] = 4 * np.eye(K)[digit] + rng.normal(size=(N, K))
+    for m, n_m in (("a", N), ("b", N - 40)):
+        z = 4 * np.eye(K)[digit] + rng.normal(size=(N, K))
+        w = 4 * np.eye(K)[quad] + rng.normal(size=(N, K))
+        z[n_m:], w[n_m:] = np.nan, np.nan
+        mdata.obsm[f"X_idmvae_shared_{m}"], mdata.obsm[f"X_idmvae_private_{m}"] = z, w
+    return mdata
+
+
+def test_shared_and_private_umaps_render(tmp_path):
+    mdata = _make()
+    obs, obsm, uns = mdata.obs.copy(), {k: v.copy() for k, v in mdata.obsm.items()}, set(mdata.uns)
+    path = tmp_path / "umap.png"
+    fig = embeddings(mdata, color=["digit", "quadrant", "depth"], save=path)
+    # joint shared + private a + private b, one row per colour
+    assert fig.axes[0].get_title().startswith("shared z (joint)")
+    assert sum(ax.get_title() != "" for ax in fig.axes) == 9
+    assert path.exists() and path.stat().st_size > 20_000
+    pd.testing.assert_frame_equal(obs, mdata.obs)
+    assert obsm.keys() == mdata.obsm.keys() and set(mdata.uns) == uns
+    for k in obsm:
+        np.testing.assert_array_equal(obsm[k], mdata.obsm[k])
+    plt.close(fig)
+
+
+def test_per_modality_panels_and_errors(tmp_path):
+    mdata = _make()
+    fig = embeddings(mdata, color="digit", modality="b", save=tmp_path / "b.png")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["shared z (b)\ncoloured by digit", "private w (b)\ncoloured by digit"]
+    # the 40 samples without 'b' are left out of its panels
+    assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == N - 40
+    plt.close(fig)
+    with pytest.raises(KeyError, match="'cell_type'"):
+        embeddings(mdata, color="cell_type")
+    with pytest.raises(KeyError, match="'X_pca'"):
+        embeddings(mdata, color="digit", basis=["X_pca"])
