@@ -1,0 +1,9 @@
+"""Data sets as MuData: TCGA cohorts, a TCGA file reader, PolyMNIST-Quadrant, simulations."""
+
+from ._polymnist import polymnist_quadrant
+from ._read_tcga import read_tcga
+from ._simulate import simulate
+from ._tcga_acc import tcga_acc
+from ._tcga_brca import tcga_brca
+
+__all__ = ["polymnist_quadrant", "read_tcga", "simulate", "tcga_acc", "tcga_brca"]
