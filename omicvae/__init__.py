@@ -2,11 +2,13 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._logging import logger
-
 try:
     __version__ = version("omicvae")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["logger", "__version__"]
+from . import datasets, pl, tl  # noqa: E402
+from ._logging import logger  # noqa: E402
+from .model import IDMVAE, MMVAEPlus  # noqa: E402
+
+__all__ = ["IDMVAE", "MMVAEPlus", "__version__", "datasets", "logger", "pl", "tl"]

@@ -1,0 +1,552 @@
+"""The user-facing IDMVAE model: set up a MuData, train, write embeddings, impute, generate, save."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import lightning.pytorch as pl
+import numpy as np
+import pandas as pd
+import torch
+from mudata import MuData
+
+from .._constants import UNS_KEY
+from ..data import DataRegistry, MultiModalDataset, build_tensors, collate_batch, setup_registry
+from ..module import IDMVAEModule
+from ..train import HistoryLogger, TrainingPlan
+from . import _io, _store
+from ._params import check_hyperparameters, check_train_arguments
+
+
+class IDMVAE:
+    """Information-disentangled multimodal VAE: one shared latent z, one private latent w per modality.
+
+    Parameters
+    ----------
+    mdata
+        A MuData registered with :meth:`setup_mudata`.
+    n_shared, n_private
+        Dimensions of z and of each w_m.
+    cross_mi_weight
+        λ1, weight of the cross-view InfoNCE on the shared codes.
+    gen_aug_weight
+        λ2, weight of the generative-augmentation cycle loss.
+    diffusion_prior, diffusion_weight
+        Train diffusion priors for z and each w_m jointly, with weight λ_diff.
+    beta
+        Weight of the prior/posterior terms of the ELBO.
+    seed
+        Seed of the initial weights (None: from the global torch RNG).
+    **kwargs
+        Network and likelihood options: ``encoder_hidden`` (default ``(128, 64)``),
+        ``decoder_hidden`` (``(64, 128)``), ``separate_towers``, ``activation``, ``dropout``,
+        ``layer_norm``, ``likelihood_scale`` (``{modality: factor}``), ``image_scale``,
+        ``image_family``, ``diffusion_hidden``, ``diffusion_steps``, ``diffusion_sample_steps``,
+        ``temperature``.
+
+    Notes
+    -----
+    The defaults are the paper's TCGA setting (z 16, w 32, λ1 10, λ2 0.001, diffusion 0.1, β 2.5).
+    After :meth:`train`, ``mdata.obsm`` holds ``X_idmvae_shared`` (joint shared embedding),
+    ``X_idmvae_shared_<mod>`` (shared embedding from one modality) and ``X_idmvae_private_<mod>``;
+    rows of samples missing a modality are NaN in that modality's embeddings.
+    """
+
+    _obsm_prefix = "X_idmvae"
+    _fixed: dict = {}
+
+    # ------------------------------------------------------------------ setup
+    @classmethod
+    def setup_mudata(
+        cls,
+        mdata: MuData,
+        modalities: Sequence[str] | None = None,
+        layers: dict[str, str | None] | None = None,
+        likelihoods: dict[str, str] | None = None,
+        batch_key: str | None = None,
+    ) -> None:
+        """Validate ``mdata`` and register how each modality is read and modelled.
+
+        Parameters
+        ----------
+        mdata
+            Samples are ``mdata.obs_names``; a sample may be absent from some modalities.
+        modalities
+            Names in ``mdata.mod`` to use (default: all).
+        layers
+            ``{modality: layer}``; default ``.X``.
+        likelihoods
+            ``{modality: "nb" | "zinb" | "normal" | "laplace" | "bernoulli" | "image" | "categorical"}``;
+            inferred and reported for modalities not listed.
+        batch_key
+            Column of ``mdata.obs`` with a categorical covariate given to encoders and decoders.
+
+        Notes
+        -----
+        ``mdata`` is never modified; the registry is kept beside it and travels with the model.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            registry = setup_registry(mdata, modalities, layers, likelihoods, batch_key)
+        for w in caught:  # re-issue at the caller's line, not inside omicvae
+            warnings.warn(w.message, w.category, stacklevel=2)
+        _store.remember(mdata, registry)
+
+    def __init__(self, mdata: MuData, *, seed: int | None = 0, **hyperparameters):
+        registry = _store.recall(mdata, type(self).__name__)
+        self._init(mdata, registry, hyperparameters, seed)
+
+    def _init(self, mdata: MuData | None, registry: DataRegistry, hyperparameters: dict, seed: int | None) -> None:
+        clash = set(hyperparameters) & set(self._fixed)
+        if clash:
+            raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
+        self.hyperparameters = check_hyperparameters({**hyperparameters, **self._fixed}, registry.modality_names())
+        self.registry = registry
+        self.mdata = mdata
+        with torch.random.fork_rng(devices=[]):  # seeded initial weights, the caller's RNG untouched
+            if seed is not None:
+                torch.manual_seed(seed)
+            self.module = IDMVAEModule(registry.modalities, n_batch=registry.n_batch, **self.hyperparameters)
+        self.is_trained = False
+        self._history: dict[str, pd.DataFrame] = {}
+        self._tensor_cache = None
+
+    def __repr__(self) -> str:
+        p = self.hyperparameters
+        lines = [
+            f"{type(self).__name__}: shared z {p['n_shared']}, private w {p['n_private']} per modality, "
+            f"{'trained' if self.is_trained else 'not trained'}",
+            f"  λ1 cross-MI {p['cross_mi_weight']:g}, λ2 gen-aug {p['gen_aug_weight']:g}, "
+            f"diffusion prior {'on, weight ' + format(p['diffusion_weight'], 'g') if p['diffusion_prior'] else 'off'}, "
+            f"β {p['beta']:g}",
+        ]
+        for spec in self.registry.modalities:
+            where = "X" if spec.layer is None else f"layers[{spec.layer!r}]"
+            lines.append(f"  {spec.name}: {spec.n_features} features from {where}, likelihood {spec.likelihood!r}")
+        if self.registry.batch_key is not None:
+            lines.append(f"  covariate {self.registry.batch_key!r}: {self.registry.n_batch} categories")
+        n_params = sum(t.numel() for t in self.module.parameters())
+        lines.append(f"  {n_params:,} parameters")
+        return "\n".join(lines)
+
+    @property
+    def history(self) -> dict[str, pd.DataFrame]:
+        """One DataFrame per loss term (``loss``, ``elbo``, ...), indexed by epoch, columns train/validation."""
+        return {k: v.copy() for k, v in self._history.items()}
+
+    # ------------------------------------------------------------------ data
+    def _tensors(self, mdata: MuData | None):
+        if mdata is None or mdata is self.mdata:
+            if self.mdata is None:
+                raise ValueError("this model has no MuData attached; pass mdata=")
+            if self._tensor_cache is None:
+                self._tensor_cache = build_tensors(self.mdata, self.registry)
+            return self._tensor_cache
+        return build_tensors(mdata, self.registry)
+
+    def _loader(self, tensors, indices, batch_size, shuffle, seed=0):
+        generator = torch.Generator().manual_seed(seed) if shuffle else None
+        return torch.utils.data.DataLoader(
+            MultiModalDataset(tensors, indices),
+            batch_size=batch_size,
+            shuffle=shuffle,
+            collate_fn=collate_batch,
+            generator=generator,
+        )
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.module.parameters()).device
+
+    # ------------------------------------------------------------------ training
+    def train(
+        self,
+        max_epochs: int = 50,
+        *,
+        batch_size: int = 128,
+        lr: float = 5e-4,
+        weight_decay: float = 0.0,
+        accelerator: str = "auto",
+        devices="auto",
+        train_size: float = 0.9,
+        early_stopping: bool = False,
+        early_stopping_patience: int = 10,
+        seed: int = 0,
+        strategy="auto",
+        logger=None,
+        callbacks=None,
+        enable_progress_bar: bool = True,
+        **trainer_kwargs,
+    ) -> None:
+        """Train with Lightning, then write the embeddings into ``mdata.obsm``.
+
+        Parameters
+        ----------
+        max_epochs
+            Passes over the training split (50 in the published TCGA runs).
+        batch_size, lr, weight_decay
+            Mini-batch size and Adam settings.
+        accelerator, devices, strategy
+            Passed to :class:`lightning.pytorch.Trainer` (``strategy="ddp"`` for several GPUs or nodes).
+        train_size
+            Fraction of samples used for training; the rest is the validation split (1: none).
+        early_stopping, early_stopping_patience
+            Stop when the validation loss has not improved for this many epochs.
+        seed
+            Seeds weights' updates, the split and the shuffling; the same seed gives the same model on CPU.
+        logger, callbacks, enable_progress_bar, **trainer_kwargs
+            More Lightning ``Trainer`` arguments.
+        """
+        check_train_arguments(max_epochs, batch_size, lr, weight_decay, train_size, early_stopping_patience)
+        tensors = self._tensors(None)
+        pl.seed_everything(seed, workers=True, verbose=False)
+        order = np.random.default_rng(seed).permutation(tensors.n_obs)
+        n_train = tensors.n_obs if train_size >= 1 else max(1, int(round(train_size * tensors.n_obs)))
+        train_idx, val_idx = np.sort(order[:n_train]), np.sort(order[n_train:])
+        train_loader = self._loader(tensors, train_idx, batch_size, shuffle=True, seed=seed)
+        val_loader = self._loader(tensors, val_idx, batch_size, shuffle=False) if len(val_idx) else None
+
+        history = HistoryLogger()
+        loggers = [history] + ([] if logger in (None, False) else list(np.atleast_1d(logger)))
+        callbacks = list(callbacks or [])
+        if early_stopping:
+            monitor = "validation_loss" if val_loader is not None else "train_loss"
+            callbacks.append(pl.callbacks.EarlyStopping(monitor=monitor, patience=early_stopping_patience, mode="min"))
+        trainer_kwargs.setdefault("enable_checkpointing", False)
+        trainer_kwargs.setdefault("enable_model_summary", False)
+        trainer_kwargs.setdefault("num_sanity_val_steps", 0)
+        trainer_kwargs.setdefault("log_every_n_steps", 1)
+        trainer = pl.Trainer(
+            max_epochs=max_epochs,
+            accelerator=accelerator,
+            devices=devices,
+            strategy=strategy,
+            logger=loggers,
+            callbacks=callbacks,
+            enable_progress_bar=enable_progress_bar,
+            **trainer_kwargs,
+        )
+        plan = TrainingPlan(self.module, lr=lr, weight_decay=weight_decay)
+        self.module.train()
+        with warnings.catch_warnings():
+            # in-memory batches are fetched by tensor indexing: worker processes would only add overhead
+            warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+            trainer.fit(plan, train_dataloaders=train_loader, val_dataloaders=val_loader)
+        self.module.eval()
+        self._history = history.history()
+        self.is_trained = True
+        self.train_indices, self.validation_indices = train_idx, val_idx
+        self.write_embeddings()
+
+    # ------------------------------------------------------------------ inference
+    @torch.no_grad()
+    def _posterior(self, mdata, indices, batch_size):
+        """Posterior means and scales of every modality and the mask, as numpy ``(M, n, d)`` / ``(n, M)``."""
+        tensors = self._tensors(mdata)
+        idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)
+        self.module.eval()
+        device = self.device
+        parts = []
+        for batch in self._loader(tensors, idx, batch_size or 1024, shuffle=False):
+            cov = self.module.covariates(None if batch["batch_index"] is None else batch["batch_index"].to(device))
+            post = self.module.encode([x.to(device) for x in batch["x"]], cov)
+            parts.append([t.cpu() for t in (post.mu_z, post.sd_z, post.mu_w, post.sd_w)] + [batch["mask"]])
+        mu_z, sd_z, mu_w, sd_w = (torch.cat([p[i] for p in parts], dim=1).numpy() for i in range(4))
+        mask = torch.cat([p[4] for p in parts]).numpy()
+        return mu_z, sd_z, mu_w, sd_w, mask
+
+    def _modality_index(self, modality: str) -> int:
+        names = self.registry.modality_names()
+        if modality not in names:
+            raise KeyError(f"modality {modality!r} is not registered with this model; registered: {list(names)}")
+        return names.index(modality)
+
+    def get_latent_representation(
+        self,
+        kind: str = "shared",
+        modality: str | None = None,
+        indices: Sequence[int] | None = None,
+        give_mean: bool = True,
+        batch_size: int | None = None,
+        mdata: MuData | None = None,
+        seed: int = 0,
+    ) -> np.ndarray:
+        """Posterior means (or samples) of the shared or private latents.
+
+        Parameters
+        ----------
+        kind
+            ``"shared"``: z; ``"private"``: w of ``modality``.
+        modality
+            For ``"shared"``: None for the joint (mixture-of-experts) posterior over the modalities each
+            sample has, or a modality for its unimodal posterior. Required for ``"private"``.
+        indices
+            Rows (positions in ``mdata.obs_names``) to return; default all.
+        give_mean
+            Means (default) or one posterior sample per row.
+        batch_size
+            Rows encoded at a time.
+        mdata
+            Another MuData with the registered features (default: the training data).
+        seed
+            Seed of the samples when ``give_mean=False``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, n_shared)`` or ``(n, n_private)``, float32; rows of samples lacking the requested
+            modality are NaN.
+        """
+        if kind not in ("shared", "private"):
+            raise ValueError(f"kind must be 'shared' or 'private', got {kind!r}")
+        if kind == "private" and modality is None:
+            raise ValueError("kind='private' needs modality= (one of " f"{list(self.registry.modality_names())})")
+        m = None if modality is None else self._modality_index(modality)
+        mu_z, sd_z, mu_w, sd_w, mask = self._posterior(mdata, indices, batch_size)
+        rng = np.random.default_rng(seed)
+        if m is None:
+            if give_mean:
+                return _mixture_mean(mu_z, mask)
+            pick = _random_present(rng, mask)
+            rows = np.arange(mask.shape[0])
+            return (mu_z[pick, rows] + sd_z[pick, rows] * rng.standard_normal(mu_z.shape[1:])).astype(np.float32)
+        mu, sd = (mu_z[m], sd_z[m]) if kind == "shared" else (mu_w[m], sd_w[m])
+        out = mu if give_mean else mu + sd * rng.standard_normal(mu.shape)
+        out = out.astype(np.float32)
+        out[~mask[:, m]] = np.nan
+        return out
+
+    def write_embeddings(self, mdata: MuData | None = None, batch_size: int | None = None) -> None:
+        """Write the shared and private embeddings into ``mdata.obsm`` (default: the training MuData).
+
+        Keys: ``X_idmvae_shared``, ``X_idmvae_shared_<mod>`` and ``X_idmvae_private_<mod>`` (the prefix is
+        ``X_mmvaeplus`` for :class:`MMVAEPlus`), recorded in ``mdata.uns['idmvae']``.
+        """
+        target = self.mdata if mdata is None else mdata
+        mu_z, _, mu_w, _, mask = self._posterior(mdata, None, batch_size)
+        prefix = self._obsm_prefix
+        keys = _obsm_keys(prefix, self.registry.modality_names())
+        target.obsm[keys["shared"]] = _mixture_mean(mu_z, mask)
+        for m, name in enumerate(self.registry.modality_names()):
+            for key, values in ((keys["shared_mod"][name], mu_z[m]), (keys["private"][name], mu_w[m])):
+                emb = values.astype(np.float32)
+                emb[~mask[:, m]] = np.nan
+                target.obsm[key] = emb
+        record = dict(target.uns.get(UNS_KEY, {}))
+        record[type(self).__name__] = {
+            "shared": keys["shared"],
+            "shared_modality": keys["shared_mod"],
+            "private": keys["private"],
+            "hyperparameters": {k: _plain(v) for k, v in self.hyperparameters.items()},
+        }
+        target.uns[UNS_KEY] = record
+
+    @torch.no_grad()
+    def _prior_private(self, m: int, n: int, generator: torch.Generator) -> torch.Tensor:
+        return self.module.sample_prior(n, generator)[1][m]
+
+    def _library(self, m: int, tensors, idx) -> torch.Tensor | None:
+        spec = self.registry.modalities[m]
+        if spec.likelihood not in ("nb", "zinb"):
+            return None
+        typical = float(np.exp(spec.library_log_mean))
+        observed = tensors.library[m][idx]
+        present = tensors.mask[idx, m]
+        return torch.where(present[:, None], observed, torch.full_like(observed, typical))
+
+    @torch.no_grad()
+    def impute(
+        self,
+        source: str | Sequence[str],
+        target: str,
+        *,
+        indices: Sequence[int] | None = None,
+        mdata: MuData | None = None,
+        seed: int = 0,
+        batch_size: int | None = None,
+    ) -> np.ndarray:
+        """Predict modality ``target`` from the shared latent of the ``source`` modalities.
+
+        z is the mean of the source modalities' posterior means (over those each sample has); the
+        target's private w is drawn from its prior (the diffusion prior when trained with one), so no
+        information of the target itself is used. ``source=[target]`` gives self-generation.
+
+        Returns
+        -------
+        numpy.ndarray
+            Decoder means ``(n, n_features_target)`` (``(n, length, n_categories)`` for categorical);
+            NaN rows for samples that have none of the source modalities. Counts use the sample's
+            observed library size when it has the target, else a typical one.
+        """
+        sources = [source] if isinstance(source, str) else list(source)
+        if not sources:
+            raise ValueError("source must name at least one modality")
+        src = [self._modality_index(s) for s in sources]
+        t = self._modality_index(target)
+        tensors = self._tensors(mdata)
+        idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)
+        mu_z, _, _, _, mask = self._posterior(mdata, idx, batch_size)
+        sub = np.zeros_like(mask)
+        sub[:, src] = mask[:, src]
+        has_source = sub.any(1)
+        z = _mixture_mean(mu_z, sub)
+        z[~has_source] = 0.0
+        generator = torch.Generator(device=self.device).manual_seed(seed)
+        w = self._prior_private(t, len(idx), generator)
+        cov = self._covariates(tensors, idx)
+        lib = self._library(t, tensors, torch.as_tensor(idx))
+        out = self.module.decode_mean(
+            t,
+            torch.as_tensor(z, device=self.device),
+            w,
+            cov,
+            None if lib is None else lib.to(self.device),
+        ).cpu().numpy()
+        out[~has_source] = np.nan
+        return out
+
+    def _covariates(self, tensors, idx):
+        if tensors.batch_index is None:
+            return None
+        return self.module.covariates(tensors.batch_index[torch.as_tensor(idx)].to(self.device))
+
+    def _batch_codes(self, batch, n: int) -> torch.Tensor | None:
+        if self.registry.n_batch == 0:
+            if batch is not None:
+                raise ValueError("batch= was given but the model was set up without batch_key")
+            return None
+        cats = list(self.registry.batch_categories)
+        name = cats[0] if batch is None else str(batch)
+        if name not in cats:
+            raise KeyError(f"batch {batch!r} is not a category of {self.registry.batch_key!r}: {cats}")
+        return torch.full((n,), cats.index(name), dtype=torch.long, device=self.device)
+
+    @torch.no_grad()
+    def generate(self, n_samples: int, *, seed: int = 0, batch: str | None = None) -> dict[str, np.ndarray]:
+        """Unconditional samples: z and every w_m from their (diffusion) priors, decoded to each modality.
+
+        Parameters
+        ----------
+        n_samples
+            Number of samples.
+        seed
+            Random seed.
+        batch
+            Covariate category to decode with (default: the first) when the model has one.
+
+        Returns
+        -------
+        dict
+            ``{modality: decoder means (n_samples, n_features)}``; counts use library sizes drawn
+            from the log-normal fitted to the training data.
+        """
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples <= 0:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        self.module.eval()
+        generator = torch.Generator(device=self.device).manual_seed(seed)
+        z, w = self.module.sample_prior(n_samples, generator)
+        cov = self.module.covariates(self._batch_codes(batch, n_samples))
+        out = {}
+        for m, spec in enumerate(self.registry.modalities):
+            lib = None
+            if spec.likelihood in ("nb", "zinb"):
+                log_lib = spec.library_log_mean + (spec.library_log_std or 0.0) * torch.randn(
+                    n_samples, 1, device=self.device, generator=generator
+                )
+                lib = log_lib.exp()
+            out[spec.name] = self.module.decode_mean(m, z, w[m], cov, lib).cpu().numpy()
+        return out
+
+    @torch.no_grad()
+    def decode(
+        self, z: np.ndarray, w: np.ndarray, modality: str, *, batch: str | None = None, library=None
+    ) -> np.ndarray:
+        """Decoder mean of ``modality`` for given latents ``z`` ``(n, n_shared)`` and ``w`` ``(n, n_private)``."""
+        m = self._modality_index(modality)
+        z = torch.as_tensor(np.asarray(z, dtype=np.float32), device=self.device)
+        w = torch.as_tensor(np.asarray(w, dtype=np.float32), device=self.device)
+        if z.ndim != 2 or z.shape[1] != self.module.n_shared:
+            raise ValueError(f"z must have shape (n, {self.module.n_shared}), got {tuple(z.shape)}")
+        if w.shape != (z.shape[0], self.module.n_private):
+            raise ValueError(f"w must have shape ({z.shape[0]}, {self.module.n_private}), got {tuple(w.shape)}")
+        spec = self.registry.modalities[m]
+        lib = None
+        if spec.likelihood in ("nb", "zinb"):
+            lib = np.exp(spec.library_log_mean) if library is None else library
+            lib = torch.as_tensor(np.broadcast_to(np.asarray(lib, dtype=np.float32), (z.shape[0],)).copy())[:, None]
+            lib = lib.to(self.device)
+        cov = self.module.covariates(self._batch_codes(batch, z.shape[0]))
+        self.module.eval()
+        return self.module.decode_mean(m, z, w, cov, lib).cpu().numpy()
+
+    @torch.no_grad()
+    def get_reconstruction_error(
+        self, mdata: MuData | None = None, indices: Sequence[int] | None = None, batch_size: int | None = None
+    ) -> dict[str, float]:
+        """Mean negative log-likelihood per sample of each modality reconstructed from its own posterior means."""
+        tensors = self._tensors(mdata)
+        idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)
+        totals = np.zeros(self.module.n_mod)
+        counts = np.zeros(self.module.n_mod)
+        device = self.device
+        self.module.eval()
+        for batch in self._loader(tensors, idx, batch_size or 1024, shuffle=False):
+            cov = self.module.covariates(None if batch["batch_index"] is None else batch["batch_index"].to(device))
+            xs = [x.to(device) for x in batch["x"]]
+            post = self.module.encode(xs, cov)
+            for m, lik in enumerate(self.module.likelihoods):
+                present = batch["mask"][:, m].to(device)
+                lib = batch["library"][m]
+                out = self.module.decode(m, post.mu_z[m], post.mu_w[m], cov)
+                lp = lik.log_prob(xs[m], out, None if lib is None else lib.to(device))
+                totals[m] -= float(lp[present].sum())
+                counts[m] += float(present.sum())
+        return {
+            name: (totals[m] / counts[m] if counts[m] else float("nan"))
+            for m, name in enumerate(self.registry.modality_names())
+        }
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, dir_path: str | Path, overwrite: bool = False, save_mdata: bool = False) -> None:
+        """Save weights, hyper-parameters, the registry (with var_names) and history to ``dir_path``."""
+        _io.save(self, Path(dir_path), overwrite=overwrite, save_mdata=save_mdata)
+
+    @classmethod
+    def load(cls, dir_path: str | Path, mdata: MuData | None = None) -> IDMVAE:
+        """Load a saved model onto ``mdata`` (default: the MuData saved with it); features must match."""
+        return _io.load(cls, Path(dir_path), mdata)
+
+
+def _mixture_mean(mu_z: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the mixture-of-experts posterior: the average of the present modalities' means."""
+    weights = mask.T[:, :, None].astype(np.float32)
+    n = np.maximum(weights.sum(0), 1.0)
+    out = (np.where(weights > 0, mu_z, 0.0) * weights).sum(0) / n
+    out = out.astype(np.float32)
+    out[~mask.any(1)] = np.nan
+    return out
+
+
+def _random_present(rng, mask: np.ndarray) -> np.ndarray:
+    """For each row, a random modality among those present."""
+    scores = np.where(mask, rng.random(mask.shape), -1.0)
+    return scores.argmax(1)
+
+
+def _obsm_keys(prefix: str, names) -> dict:
+    return {
+        "shared": f"{prefix}_shared",
+        "shared_mod": {n: f"{prefix}_shared_{n}" for n in names},
+        "private": {n: f"{prefix}_private_{n}" for n in names},
+    }
+
+
+def _plain(value):
+    if isinstance(value, tuple):
+        return list(value)
+    if value is None:
+        return "None"
+    return value
+

@@ -1,0 +1,102 @@
+"""Hyper-parameters of the model: defaults (the paper's TCGA setting) and validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Integral, Real
+
+from ..nn._mlp import _ACTIVATIONS
+
+DEFAULTS: dict = {
+    "n_shared": 16,
+    "n_private": 32,
+    "cross_mi_weight": 10.0,
+    "gen_aug_weight": 1e-3,
+    "diffusion_prior": True,
+    "diffusion_weight": 0.1,
+    "beta": 2.5,
+    "encoder_hidden": (128, 64),
+    "decoder_hidden": (64, 128),
+    "separate_towers": False,
+    "activation": "relu",
+    "dropout": 0.0,
+    "layer_norm": False,
+    "likelihood_scale": None,
+    "image_scale": 0.75,
+    "image_family": "laplace",
+    "diffusion_hidden": 512,
+    "diffusion_steps": 1000,
+    "diffusion_sample_steps": 100,
+    "temperature": 1.0,
+}
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _non_negative(name, value):
+    if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
+        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+
+
+def _positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, Real) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+
+def check_hyperparameters(params: dict, modality_names) -> dict:
+    """Validate ``params`` (all keys of :data:`DEFAULTS`); return them with tuples normalised."""
+    unknown = set(params) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown hyper-parameters {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+    p = {**DEFAULTS, **params}
+    for name in ("n_shared", "n_private", "diffusion_hidden", "diffusion_steps", "diffusion_sample_steps"):
+        _positive_int(name, p[name])
+    for name in ("cross_mi_weight", "gen_aug_weight", "diffusion_weight", "beta"):
+        _non_negative(name, p[name])
+    for name in ("image_scale", "temperature"):
+        _positive(name, p[name])
+    if p["diffusion_sample_steps"] > p["diffusion_steps"]:
+        raise ValueError(
+            f"diffusion_sample_steps ({p['diffusion_sample_steps']}) cannot exceed diffusion_steps ({p['diffusion_steps']})"
+        )
+    if not (isinstance(p["dropout"], Real) and 0 <= p["dropout"] < 1):
+        raise ValueError(f"dropout must be in [0, 1), got {p['dropout']!r}")
+    for name in ("encoder_hidden", "decoder_hidden"):
+        widths = p[name]
+        if isinstance(widths, Integral):
+            widths = (widths,)
+        widths = tuple(widths)
+        for width in widths:
+            _positive_int(f"every width in {name}", width)
+        p[name] = widths
+    if p["activation"] not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {p['activation']!r}")
+    if p["image_family"] not in ("laplace", "bernoulli"):
+        raise ValueError(f"image_family must be 'laplace' or 'bernoulli', got {p['image_family']!r}")
+    for name in ("diffusion_prior", "separate_towers", "layer_norm"):
+        if not isinstance(p[name], bool):
+            raise TypeError(f"{name} must be True or False, got {p[name]!r}")
+    scale = p["likelihood_scale"]
+    if scale is not None:
+        if not isinstance(scale, Mapping):
+            raise TypeError(f"likelihood_scale must be a dict {{modality: scale}}, got {type(scale).__name__}")
+        for mod, value in scale.items():
+            if mod not in modality_names:
+                raise KeyError(f"likelihood_scale names modality {mod!r}, which is not registered ({list(modality_names)})")
+            _positive(f"likelihood_scale[{mod!r}]", value)
+        p["likelihood_scale"] = {k: float(v) for k, v in scale.items()}
+    return p
+
+
+def check_train_arguments(max_epochs, batch_size, lr, weight_decay, train_size, early_stopping_patience) -> None:
+    """Validate the arguments of :meth:`IDMVAE.train`."""
+    _positive_int("max_epochs", max_epochs)
+    _positive_int("batch_size", batch_size)
+    _positive("lr", lr)
+    _non_negative("weight_decay", weight_decay)
+    _positive_int("early_stopping_patience", early_stopping_patience)
+    if isinstance(train_size, bool) or not isinstance(train_size, Real) or not 0 < train_size <= 1:
+        raise ValueError(f"train_size must be in (0, 1], got {train_size!r}")

@@ -1,0 +1,157 @@
+"""The scvi-tools test pattern on the public model API: setup, train, every method, save/load, seeds."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import omicvae as ov
+from omicvae import IDMVAE, MMVAEPlus
+from omicvae.data._testing import assert_mudata_unchanged, snapshot_mudata
+
+from .conftest import QUIET, TINY
+
+
+def _presence(mdata):
+    return np.stack([mdata.obs_names.isin(mdata.mod[m].obs_names) for m in mdata.mod], axis=1)
+
+
+def test_full_api_round_trip(sim_mdata, tmp_path):
+    mdata = sim_mdata
+    before = snapshot_mudata(mdata)
+    IDMVAE.setup_mudata(mdata)
+    assert_mudata_unchanged(mdata, before)  # setup never edits the data
+    model = IDMVAE(mdata, **TINY)
+    text = repr(model)
+    assert "not trained" in text and "likelihood 'nb'" in text and "m2" in text
+    model.train(max_epochs=2, batch_size=32, **QUIET)
+    assert "trained" in repr(model) and model.is_trained
+
+    present = _presence(mdata)
+    assert present.all(1).sum() < len(present)  # the fixture really has missing modalities
+    n = mdata.n_obs
+    shared = mdata.obsm["X_idmvae_shared"]
+    assert shared.shape == (n, 4) and np.isfinite(shared).all()
+    for m, name in enumerate(mdata.mod):
+        for key, dim in ((f"X_idmvae_private_{name}", 3), (f"X_idmvae_shared_{name}", 4)):
+            emb = mdata.obsm[key]
+            assert emb.shape == (n, dim)
+            assert np.isnan(emb[~present[:, m]]).all()
+            assert np.isfinite(emb[present[:, m]]).all()
+    assert set(mdata.uns["idmvae"]["IDMVAE"]["private"]) == set(mdata.mod)
+
+    z = model.get_latent_representation()
+    np.testing.assert_array_equal(z, shared)
+    w = model.get_latent_representation(kind="private", modality="m1")
+    np.testing.assert_array_equal(w, mdata.obsm["X_idmvae_private_m1"])
+    sub = model.get_latent_representation(indices=[3, 0, 5])
+    np.testing.assert_allclose(sub, shared[[3, 0, 5]], rtol=1e-5, atol=1e-6)
+    sampled = model.get_latent_representation(give_mean=False, seed=1)
+    assert sampled.shape == shared.shape and not np.allclose(sampled, shared)
+    # the joint shared embedding is the mean of the unimodal means of the modalities present
+    per_mod = np.stack([mdata.obsm[f"X_idmvae_shared_{k}"] for k in mdata.mod])
+    np.testing.assert_allclose(np.nanmean(per_mod, 0), shared, rtol=1e-5, atol=1e-6)
+
+    rna_hat = model.impute(source=["m1", "m2"], target="m0")
+    assert rna_hat.shape == (n, 12)
+    has_source = present[:, 1] | present[:, 2]
+    assert np.isnan(rna_hat[~has_source]).all() and (rna_hat[has_source] >= 0).all()
+    samples = model.generate(n_samples=7)
+    assert {k: v.shape for k, v in samples.items()} == {"m0": (7, 12), "m1": (7, 12), "m2": (7, 12)}
+    assert ((samples["m2"] >= 0) & (samples["m2"] <= 1)).all()
+    decoded = model.decode(z[:5], w[np.isfinite(w).all(1)][:5], "m1")
+    assert decoded.shape == (5, 12)
+    err = model.get_reconstruction_error()
+    assert set(err) == set(mdata.mod) and all(np.isfinite(v) and v > 0 for v in err.values())
+
+    hist = model.history
+    assert {"loss", "elbo", "reconstruction", "kl", "cross_mi", "gen_aug", "diffusion"} <= set(hist)
+    for frame in hist.values():
+        assert list(frame.columns) == ["train", "validation"] and len(frame) == 2
+        assert np.isfinite(frame.to_numpy()).all()
+
+    other = mdata.copy()
+    for key in list(other.obsm.keys()):
+        if key.startswith("X_idmvae"):
+            del other.obsm[key]
+    model.write_embeddings(other)
+    np.testing.assert_allclose(other.obsm["X_idmvae_shared"], shared, rtol=1e-5, atol=1e-6)
+
+    model.save(tmp_path / "m", save_mdata=True)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        model.save(tmp_path / "m")
+    model.save(tmp_path / "m", overwrite=True)
+    loaded = IDMVAE.load(tmp_path / "m", mdata)
+    np.testing.assert_array_equal(loaded.get_latent_representation(), z)
+    np.testing.assert_array_equal(loaded.get_latent_representation(kind="private", modality="m1"), w)
+    pd.testing.assert_frame_equal(loaded.history["loss"], hist["loss"])
+    from_disk = IDMVAE.load(tmp_path / "m")  # with the MuData saved beside it
+    np.testing.assert_allclose(from_disk.get_latent_representation(), z, rtol=1e-6, atol=1e-6)
+
+
+def test_same_seed_same_latents_and_other_seed_differs(sim_mdata):
+    IDMVAE.setup_mudata(sim_mdata)
+    runs = []
+    for seed in (3, 3, 4):
+        model = IDMVAE(sim_mdata, **TINY)
+        model.train(max_epochs=2, batch_size=32, seed=seed, **QUIET)
+        runs.append(model.get_latent_representation())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.allclose(runs[0], runs[2])
+
+
+def test_mmvaeplus_is_the_ablation_with_its_own_keys(sim_mdata):
+    MMVAEPlus.setup_mudata(sim_mdata)
+    model = MMVAEPlus(sim_mdata, **TINY)
+    assert model.hyperparameters["cross_mi_weight"] == 0 and not model.hyperparameters["diffusion_prior"]
+    model.train(max_epochs=1, batch_size=64, **QUIET)
+    assert set(model.history) == {"loss", "elbo", "reconstruction", "kl"}
+    assert "X_mmvaeplus_shared" in sim_mdata.obsm and "X_idmvae_shared" not in sim_mdata.obsm
+    with pytest.raises(TypeError, match="fixes"):
+        MMVAEPlus(sim_mdata, cross_mi_weight=1.0)
+
+
+def test_validation_split_early_stopping_and_no_validation(sim_mdata):
+    IDMVAE.setup_mudata(sim_mdata)
+    model = IDMVAE(sim_mdata, **TINY)
+    model.train(max_epochs=3, batch_size=32, train_size=0.75, early_stopping=True, early_stopping_patience=1, **QUIET)
+    assert len(model.train_indices) == 90 and len(model.validation_indices) == 30
+    assert set(model.train_indices).isdisjoint(model.validation_indices)
+    model.train(max_epochs=1, batch_size=32, train_size=1.0, **QUIET)
+    assert model.history["loss"]["validation"].isna().all()
+
+
+def test_batch_covariate_and_sparse_and_layers(sim_mdata):
+    mdata = sim_mdata
+    mdata.obs["site"] = pd.Categorical(np.where(np.arange(mdata.n_obs) % 2, "a", "b"))
+    mdata.mod["m0"].layers["counts"] = sp.csr_matrix(mdata.mod["m0"].X)
+    mdata.mod["m0"].X = np.log1p(mdata.mod["m0"].X)
+    IDMVAE.setup_mudata(mdata, layers={"m0": "counts"}, likelihoods={"m1": "laplace"}, batch_key="site")
+    model = IDMVAE(mdata, **TINY)
+    assert model.registry["m0"].likelihood == "nb" and model.registry["m1"].likelihood == "laplace"
+    assert model.module.n_batch == 2
+    model.train(max_epochs=1, batch_size=32, **QUIET)
+    assert np.isfinite(mdata.obsm["X_idmvae_shared"]).all()
+    assert model.generate(3, batch="a")["m0"].shape == (3, 12)
+    with pytest.raises(KeyError, match="not a category"):
+        model.generate(3, batch="zzz")
+
+
+def test_modality_subset_and_top_level_exports():
+    mdata = ov.datasets.simulate(n_obs=60, n_features=8, seed=2)
+    IDMVAE.setup_mudata(mdata, modalities=["m0", "m2"])
+    model = IDMVAE(mdata, **TINY)
+    model.train(max_epochs=1, batch_size=64, **QUIET)
+    assert "X_idmvae_private_m1" not in mdata.obsm and "X_idmvae_private_m2" in mdata.obsm
+    assert ov.IDMVAE is IDMVAE and ov.MMVAEPlus is MMVAEPlus
+    assert callable(ov.datasets.simulate) and hasattr(ov, "tl") and hasattr(ov, "pl")
+
+
+def test_single_modality_is_valid_and_warns():
+    mdata = ov.datasets.simulate(n_obs=40, noise=["normal"], n_features=5)
+    with pytest.warns(UserWarning, match="shared/private split is undefined"):
+        IDMVAE.setup_mudata(mdata)
+    model = IDMVAE(mdata, **TINY)
+    model.train(max_epochs=1, batch_size=20, **QUIET)
+    assert mdata.obsm["X_idmvae_shared"].shape == (40, 4)
+    assert "cross_mi" in model.history
