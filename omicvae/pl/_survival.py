@@ -28,7 +28,7 @@ def kaplan_meier(
     save: str | Path | None = None,
     show: bool = False,
 ) -> Figure:
-    """Kaplan–Meier survival curves of each group, annotated with the log-rank p-value.
+    """Kaplan–Meier survival curves of each group, with the log-rank p-value in the title.
 
     Parameters
     ----------
@@ -61,7 +61,8 @@ def kaplan_meier(
         KaplanMeierFitter(label=label).fit(t[sel], e[sel]).plot_survival_function(ax=ax, ci_show=ci)
     p = result.p_value
     text = f"log-rank p = {p:.2e}" if p < 1e-3 else f"log-rank p = {p:.3f}"
-    ax.text(0.03, 0.05, text, transform=ax.transAxes, ha="left", va="bottom")
+    # in the title, where it cannot cover a curve
+    ax.set_title(f"{groupby}: {text}")
     ax.set_xlabel(time)
     ax.set_ylabel("survival probability")
     ax.set_ylim(0, 1.05)
