@@ -17,7 +17,7 @@ from ..data import DataRegistry, MultiModalDataset, build_tensors, collate_batch
 from ..module import IDMVAEModule
 from ..train import HistoryLogger, TrainingPlan
 from . import _io, _store
-from ._params import check_hyperparameters, check_train_arguments
+from ._params import check_hyperparameters, check_image_modalities, check_train_arguments
 
 
 class IDMVAE:
@@ -103,6 +103,7 @@ class IDMVAE:
         if clash:
             raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
         self.hyperparameters = check_hyperparameters({**hyperparameters, **self._fixed}, registry.modality_names())
+        check_image_modalities(registry)
         self.registry = registry
         self.mdata = mdata
         with torch.random.fork_rng(devices=[]):  # seeded initial weights, the caller's RNG untouched
@@ -235,6 +236,7 @@ class IDMVAE:
             warnings.filterwarnings("ignore", message=".*does not have many workers.*")
             trainer.fit(plan, train_dataloaders=train_loader, val_dataloaders=val_loader)
         self.module.eval()
+        self._last_world_size = trainer.world_size
         self._history = history.history()
         self.is_trained = True
         self.train_indices, self.validation_indices = train_idx, val_idx

