@@ -28,8 +28,14 @@ def nt_xent(a: torch.Tensor, b: torch.Tensor, tau: float = 1.0) -> torch.Tensor:
     return total / (2 * n)
 
 
+def _standardize(module, m, inputs):
+    if not module.standardize_inputs:
+        return inputs
+    return (inputs - getattr(module, f"input_loc_{m}")) / getattr(module, f"input_scale_{m}")
+
+
 def _encode(module, batch, m):
-    return module.encoders[m](module.likelihoods[m].encoder_input(batch["x"][m]), None)
+    return module.encoders[m](_standardize(module, m, module.likelihoods[m].encoder_input(batch["x"][m])), None)
 
 
 def _lib(batch, d, rows):
@@ -99,8 +105,8 @@ def reference_terms(module, batch, noise) -> dict[str, torch.Tensor]:
                 lik = module.likelihoods[m]
                 out_z = module.decoders[m](z[m][i : i + 1], w[m][prev[i] : prev[i] + 1], None)
                 out_w = module.decoders[m](z[m][prev[i] : prev[i] + 1], w[m][i : i + 1], None)
-                zp.append(module.encoders[m](lik.mean_encoder_input(out_z, lib), None)[0][0])
-                wp.append(module.encoders[m](lik.mean_encoder_input(out_w, lib), None)[2][0])
+                zp.append(module.encoders[m](_standardize(module, m, lik.mean_encoder_input(out_z, lib)), None)[0][0])
+                wp.append(module.encoders[m](_standardize(module, m, lik.mean_encoder_input(out_w, lib)), None)[2][0])
             loss_z = nt_xent(mu_z[m][rows], torch.stack(zp), module.temperature)
             loss_w = nt_xent(mu_w[m][rows], torch.stack(wp), module.temperature)
             total = total + 0.5 * (loss_z + loss_w)

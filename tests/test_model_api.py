@@ -155,3 +155,18 @@ def test_single_modality_is_valid_and_warns():
     model.train(max_epochs=1, batch_size=20, **QUIET)
     assert mdata.obsm["X_idmvae_shared"].shape == (40, 4)
     assert "cross_mi" in model.history
+
+
+def test_standardize_inputs_fits_on_the_training_split_and_survives_save_load(sim_mdata, tmp_path):
+    IDMVAE.setup_mudata(sim_mdata)
+    model = IDMVAE(sim_mdata, standardize_inputs=True, **TINY)
+    model.train(max_epochs=1, batch_size=32, train_size=0.8, **QUIET)
+    m1 = sim_mdata.mod["m1"]
+    train_names = sim_mdata.obs_names[model.train_indices]
+    observed = m1[m1.obs_names.isin(train_names)].X
+    np.testing.assert_allclose(model.module.input_loc_1.numpy(), observed.mean(0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(model.module.input_scale_1.numpy(), observed.std(0), rtol=1e-3, atol=1e-5)
+    model.save(tmp_path / "std")
+    loaded = IDMVAE.load(tmp_path / "std", sim_mdata)
+    np.testing.assert_array_equal(loaded.module.input_loc_1.numpy(), model.module.input_loc_1.numpy())
+    np.testing.assert_array_equal(loaded.get_latent_representation(), model.get_latent_representation())

@@ -279,3 +279,20 @@ def test_categorical_modality_round_trip():
     assert probs.shape == (5, 4, 6)
     np.testing.assert_allclose(probs.sum(-1).numpy(), 1.0, rtol=1e-5)
     assert F.one_hot(tokens.long(), 6).shape == (5, 4, 6)
+
+
+def test_standardized_inputs_match_reference_and_use_training_statistics():
+    module = make_module(cross_mi_weight=1.0, gen_aug_weight=0.5, diffusion_weight=0.2, standardize_inputs=True)
+    batch = make_batch(full=True)
+    module.fit_input_standardization(lambda m: [batch["x"][m][:4], batch["x"][m][4:]])
+    inp = module.likelihoods[0].encoder_input(batch["x"][0])
+    torch.testing.assert_close(module.input_loc_0, inp.mean(0))
+    torch.testing.assert_close(module.input_scale_0, inp.std(0, unbiased=False).clamp(min=1e-3))
+    post = module.encode(batch["x"], None)
+    noise = module.draw_noise(post)
+    out = module.loss(batch, noise)
+    ref = reference_terms(module, batch, noise)
+    for name, value in out.terms.items():
+        torch.testing.assert_close(value, ref[name], rtol=1e-4, atol=1e-4, msg=name)
+    plain = make_module(cross_mi_weight=1.0, gen_aug_weight=0.5, diffusion_weight=0.2)
+    assert not torch.allclose(plain.loss(batch, noise).loss, out.loss)

@@ -44,7 +44,8 @@ class IDMVAE:
         ``decoder_hidden`` (``(64, 128)``), ``separate_towers``, ``activation``, ``dropout``,
         ``layer_norm``, ``likelihood_scale`` (``{modality: factor}``), ``image_scale``,
         ``image_family``, ``diffusion_hidden``, ``diffusion_steps``, ``diffusion_sample_steps``,
-        ``temperature``.
+        ``temperature``, ``standardize_inputs`` (z-score each encoder input feature with training-split
+        statistics, fitted at the first :meth:`train`; off in the published setting).
 
     Notes
     -----
@@ -206,6 +207,8 @@ class IDMVAE:
         order = np.random.default_rng(seed).permutation(tensors.n_obs)
         n_train = tensors.n_obs if train_size >= 1 else max(1, int(round(train_size * tensors.n_obs)))
         train_idx, val_idx = np.sort(order[:n_train]), np.sort(order[n_train:])
+        if self.hyperparameters["standardize_inputs"] and not self.is_trained:
+            self.module.fit_input_standardization(lambda m: _observed_chunks(tensors, train_idx, m))
         train_loader = self._loader(tensors, train_idx, batch_size, shuffle=True, seed=seed)
         val_loader = self._loader(tensors, val_idx, batch_size, shuffle=False) if len(val_idx) else None
 
@@ -519,6 +522,14 @@ class IDMVAE:
     def load(cls, dir_path: str | Path, mdata: MuData | None = None) -> IDMVAE:
         """Load a saved model onto ``mdata`` (default: the MuData saved with it); features must match."""
         return _io.load(cls, Path(dir_path), mdata)
+
+
+def _observed_chunks(tensors, indices, m: int, chunk: int = 4096):
+    """Rows ``indices`` of modality ``m`` that are observed, in dense chunks."""
+    rows = torch.as_tensor(indices, dtype=torch.long)
+    rows = rows[tensors.mask[rows, m]]
+    for start in range(0, len(rows), chunk):
+        yield tensors.rows(m, rows[start : start + chunk])
 
 
 def _mixture_mean(mu_z: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ DEFAULTS: dict = {
     "diffusion_steps": 1000,
     "diffusion_sample_steps": 100,
     "temperature": 1.0,
+    "standardize_inputs": False,
 }
 
 
@@ -76,7 +77,7 @@ def check_hyperparameters(params: dict, modality_names) -> dict:
         raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {p['activation']!r}")
     if p["image_family"] not in ("laplace", "bernoulli"):
         raise ValueError(f"image_family must be 'laplace' or 'bernoulli', got {p['image_family']!r}")
-    for name in ("diffusion_prior", "separate_towers", "layer_norm"):
+    for name in ("diffusion_prior", "separate_towers", "layer_norm", "standardize_inputs"):
         if not isinstance(p[name], bool):
             raise TypeError(f"{name} must be True or False, got {p[name]!r}")
     scale = p["likelihood_scale"]

@@ -93,6 +93,9 @@ class IDMVAEModule(nn.Module):
         Denoiser width, steps T, DDIM steps.
     temperature
         NT-Xent temperature.
+    standardize_inputs
+        Centre and scale each encoder input feature with statistics of the training data (set with
+        :meth:`fit_input_standardization`); off in the published setting. Images are never standardised.
     """
 
     def __init__(
@@ -120,6 +123,7 @@ class IDMVAEModule(nn.Module):
         diffusion_steps: int = 1000,
         diffusion_sample_steps: int = 100,
         temperature: float = 1.0,
+        standardize_inputs: bool = False,
     ):
         super().__init__()
         self.names = tuple(m.name for m in modalities)
@@ -163,6 +167,11 @@ class IDMVAEModule(nn.Module):
                 self.decoders.append(
                     MLPDecoder(n_shared, n_private, lik.heads, decoder_hidden, n_covariates=n_batch, **mlp_kw)
                 )
+        self.standardize_inputs = standardize_inputs
+        for m, lik in enumerate(self.likelihoods):
+            width = lik.encoder_dim if m not in self._image_modalities(modalities) else 0
+            self.register_buffer(f"input_loc_{m}", torch.zeros(width))
+            self.register_buffer(f"input_scale_{m}", torch.ones(width))
         # auxiliary prior r_d(w_d) = N(0, softplus(rho_d)^2) used for cross-reconstruction
         self.aux_rho = nn.Parameter(torch.zeros(self.n_mod, n_private))
         self.diffusion_z = self.diffusion_w = None
@@ -171,6 +180,45 @@ class IDMVAEModule(nn.Module):
             self.diffusion_w = LatentDiffusion(n_private, self.n_mod, diffusion_hidden, diffusion_steps)
 
     # ------------------------------------------------------------------ building blocks
+    @staticmethod
+    def _image_modalities(modalities) -> set[int]:
+        return {m for m, spec in enumerate(modalities) if spec.likelihood == "image"}
+
+    def standardize(self, m: int, inputs: torch.Tensor) -> torch.Tensor:
+        """Apply modality ``m``'s input standardisation (identity when off or for images)."""
+        loc = getattr(self, f"input_loc_{m}")
+        if not self.standardize_inputs or loc.numel() == 0:
+            return inputs
+        return (inputs - loc) / getattr(self, f"input_scale_{m}")
+
+    @torch.no_grad()
+    def fit_input_standardization(self, rows_of_modality, min_scale: float = 1e-3) -> None:
+        """Set each modality's input mean and standard deviation from its observed rows.
+
+        Parameters
+        ----------
+        rows_of_modality
+            Callable ``m -> iterable of (n, n_features) data chunks`` (observed samples only).
+        min_scale
+            Floor of the standard deviation (constant features are only centred).
+        """
+        for m, lik in enumerate(self.likelihoods):
+            loc = getattr(self, f"input_loc_{m}")
+            if loc.numel() == 0:
+                continue
+            total, total_sq, count = 0.0, 0.0, 0
+            for chunk in rows_of_modality(m):
+                inp = lik.encoder_input(chunk.to(loc.device)).double()
+                total = total + inp.sum(0)
+                total_sq = total_sq + inp.pow(2).sum(0)
+                count += inp.shape[0]
+            if count == 0:
+                continue
+            mean = total / count
+            var = (total_sq / count - mean.pow(2)).clamp(min=0)
+            loc.copy_(mean.float())
+            getattr(self, f"input_scale_{m}").copy_(var.sqrt().clamp(min=min_scale).float())
+
     def covariates(self, batch_index: torch.Tensor | None) -> torch.Tensor | None:
         """One-hot covariates, or ``None`` when the model has none."""
         if self.n_batch == 0 or batch_index is None:
@@ -179,7 +227,10 @@ class IDMVAEModule(nn.Module):
 
     def encode(self, x: Sequence[torch.Tensor], cov: torch.Tensor | None) -> Posterior:
         """Unimodal posteriors of every modality (rows of absent samples are computed and ignored later)."""
-        outs = [enc(lik.encoder_input(xm), cov) for enc, lik, xm in zip(self.encoders, self.likelihoods, x, strict=True)]
+        outs = [
+            enc(self.standardize(m, lik.encoder_input(xm)), cov)
+            for m, (enc, lik, xm) in enumerate(zip(self.encoders, self.likelihoods, x, strict=True))
+        ]
         return Posterior(*(torch.stack(parts) for parts in zip(*outs, strict=True)))
 
     def decode(self, m: int, z: torch.Tensor, w: torch.Tensor, cov: torch.Tensor | None) -> dict[str, torch.Tensor]:
@@ -228,7 +279,7 @@ class IDMVAEModule(nn.Module):
             w2 = torch.cat([w[m][prev], w[m]])
             lib = batch["library"][m]
             lib2 = None if lib is None else torch.cat([lib, lib])
-            x_plus = self.likelihoods[m].mean_encoder_input(self.decode(m, z2, w2, cov2), lib2)
+            x_plus = self.standardize(m, self.likelihoods[m].mean_encoder_input(self.decode(m, z2, w2, cov2), lib2))
             mu_z_plus, _, mu_w_plus, _ = self.encoders[m](x_plus, cov2)
             plus_z.append(mu_z_plus[:n])
             plus_w.append(mu_w_plus[n:])
