@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import lightning.pytorch as pl
 import torch
 
@@ -10,6 +12,11 @@ from ..module import IDMVAEModule, LossOutput
 
 class NonFiniteLossError(FloatingPointError):
     """A loss term became NaN or infinite; the message names the first such term."""
+
+
+def _fused_adam_supported(params) -> bool:
+    """Whether ``torch.optim.Adam(fused=True)`` accepts these parameters (CPU, CUDA, floating point)."""
+    return all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
 
 
 class TrainingPlan(pl.LightningModule):
@@ -25,30 +32,52 @@ class TrainingPlan(pl.LightningModule):
         Adam weight decay.
     amsgrad
         Use the AMSGrad variant.
+
+    Notes
+    -----
+    The loss terms are summed on the device during an epoch (weighted by batch size) and handed to
+    ``self.log`` once per epoch: the logged values are the same batch-size-weighted epoch means that
+    per-step logging would give, without a logging call per term and step. Adam uses the fused
+    implementation where the parameters allow it (same update rule, one kernel instead of one per
+    parameter and operation).
     """
 
     def __init__(self, module: IDMVAEModule, *, lr: float = 5e-4, weight_decay: float = 0.0, amsgrad: bool = False):
         super().__init__()
         self.module = module
         self.lr, self.weight_decay, self.amsgrad = lr, weight_decay, amsgrad
+        self._sums: dict[str, dict[str, torch.Tensor]] = {}
+        self._counts: dict[str, int] = {}
 
     def _step(self, batch, prefix: str) -> torch.Tensor:
         out: LossOutput = self.module.loss(batch)
         self._raise_if_not_finite(out, prefix)
         n = int(batch["mask"].shape[0])
-        sync = self.trainer.world_size > 1
-        for name, value in {"loss": out.loss, **out.terms}.items():
-            self.log(f"{prefix}_{name}", value.detach(), on_step=False, on_epoch=True, batch_size=n, sync_dist=sync)
+        sums = self._sums.setdefault(prefix, {})
+        with torch.no_grad():
+            for name, value in {"loss": out.loss, **out.terms}.items():
+                weighted = value.detach() * n
+                sums[name] = weighted if name not in sums else sums[name] + weighted
+        self._counts[prefix] = self._counts.get(prefix, 0) + n
         return out.loss
+
+    def _log_epoch(self, prefix: str) -> None:
+        sums, count = self._sums.pop(prefix, {}), self._counts.pop(prefix, 0)
+        if not count:
+            return
+        sync = self.trainer.world_size > 1
+        for name, total in sums.items():
+            self.log(f"{prefix}_{name}", total / count, on_step=False, on_epoch=True, batch_size=count, sync_dist=sync)
 
     def _raise_if_not_finite(self, out: LossOutput, prefix: str) -> None:
         if bool(torch.isfinite(out.loss)):
             return
-        bad = next((k for k, v in out.terms.items() if not bool(torch.isfinite(v))), "loss")
+        values = {k: float(v.detach()) for k, v in out.terms.items()}
+        bad = next((k for k, v in values.items() if not math.isfinite(v)), "loss")
         raise NonFiniteLossError(
-            f"{prefix} loss term {bad!r} became {float(out.terms.get(bad, out.loss))} at epoch "
+            f"{prefix} loss term {bad!r} became {values.get(bad, float(out.loss.detach()))} at epoch "
             f"{self.current_epoch}, step {self.global_step}; terms: "
-            + ", ".join(f"{k}={float(v):.4g}" for k, v in out.terms.items())
+            + ", ".join(f"{k}={v:.4g}" for k, v in values.items())
             + ". Lower the learning rate, check the likelihoods fit the data, or scale the inputs."
         )
 
@@ -58,5 +87,22 @@ class TrainingPlan(pl.LightningModule):
     def validation_step(self, batch, batch_idx):
         self._step(batch, "validation")
 
+    def on_train_epoch_start(self) -> None:
+        self._sums.pop("train", None)
+        self._counts.pop("train", None)
+
+    def on_train_epoch_end(self) -> None:
+        # runs before monitoring callbacks (early stopping on train_loss sees this epoch's value)
+        self._log_epoch("train")
+
+    def on_validation_epoch_start(self) -> None:
+        self._sums.pop("validation", None)
+        self._counts.pop("validation", None)
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("validation")
+
     def configure_optimizers(self):
-        return torch.optim.Adam(self.parameters(), lr=self.lr, weight_decay=self.weight_decay, amsgrad=self.amsgrad)
+        params = list(self.parameters())
+        fused = True if _fused_adam_supported(params) else None
+        return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay, amsgrad=self.amsgrad, fused=fused)
