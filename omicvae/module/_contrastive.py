@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
 # Masked similarities get a large finite value instead of -inf so that an anchor with no valid
 # candidate gives a finite (and then discarded) loss with finite gradients.
 _MASKED = -1e4
+
+
+@functools.lru_cache(maxsize=64)
+def _ordered_pairs(n_views: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Index tensors of the ordered pairs ``(m, n)``, ``m != n``, built once per size and device."""
+    pairs = [(m, n) for m in range(n_views) for n in range(n_views) if m != n]
+    index = torch.tensor(pairs, dtype=torch.long).T.to(device)
+    return index[0], index[1]
 
 
 def nt_xent_matrix(views: torch.Tensor, valid: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
@@ -32,21 +42,26 @@ def nt_xent_matrix(views: torch.Tensor, valid: torch.Tensor, temperature: float 
         loss of a pair is ``(T[m, n] + T[n, m]) / 2``.
     """
     u = F.normalize(views, dim=-1)
-    n_views, n = u.shape[1], u.shape[2]
-    cross = torch.einsum("gmid,gnjd->gmnij", u, u) / temperature  # (G, V, V, B, B)
-    pair = valid[:, :, None, :] & valid[:, None, :, :]  # (G, V, V, B)
+    n_groups, n_views, n = u.shape[:3]
+    table = u.new_zeros(n_groups, n_views, n_views)
+    if n_views < 2:
+        return table
+    # only the ordered pairs m != n are computed (the diagonal of the table is zero by definition)
+    pm, pn = _ordered_pairs(n_views, u.device)
+    u_m, u_n = u[:, pm], u[:, pn]  # (G, P, B, d)
+    cross = torch.einsum("gpid,gpjd->gpij", u_m, u_n) / temperature  # (G, P, B, B)
+    within = (torch.einsum("gmid,gmjd->gmij", u, u) / temperature)[:, pm]  # (G, P, B, B)
+    pair = valid[:, pm] & valid[:, pn]  # (G, P, B)
     col_ok = pair[..., None, :]
     eye = torch.eye(n, dtype=torch.bool, device=u.device)
-    within = torch.einsum("gmid,gmjd->gmij", u, u)[:, :, None] / temperature  # (G, V, 1, B, B)
     lse = torch.logaddexp(
         cross.masked_fill(~col_ok, _MASKED).logsumexp(-1),
         within.masked_fill(~col_ok | eye, _MASKED).logsumexp(-1),
     )
-    positive = torch.diagonal(cross, dim1=-2, dim2=-1)  # (G, V, V, B)
+    positive = torch.diagonal(cross, dim1=-2, dim2=-1)  # (G, P, B)
     per_anchor = torch.where(pair, lse - positive, torch.zeros_like(lse))
-    mean = per_anchor.sum(-1) / pair.sum(-1).clamp(min=1)
-    off_diagonal = ~torch.eye(n_views, dtype=torch.bool, device=u.device)
-    return mean * off_diagonal
+    table[:, pm, pn] = per_anchor.sum(-1) / pair.sum(-1).clamp(min=1)
+    return table
 
 
 def cross_mi_loss(shared_means: torch.Tensor, mask: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
