@@ -296,3 +296,12 @@ def test_standardized_inputs_match_reference_and_use_training_statistics():
         torch.testing.assert_close(value, ref[name], rtol=1e-4, atol=1e-4, msg=name)
     plain = make_module(cross_mi_weight=1.0, gen_aug_weight=0.5, diffusion_weight=0.2)
     assert not torch.allclose(plain.loss(batch, noise).loss, out.loss)
+
+
+def test_conv_channels_set_the_image_network_widths():
+    mods = [SimpleNamespace(name="v", likelihood="image", n_features=3 * 32 * 32, image_shape=(3, 32, 32))] * 2
+    module = IDMVAEModule(mods, n_shared=2, n_private=2, diffusion_prior=False, conv_channels=(8, 16, 32))
+    convs = [layer for layer in module.encoders[0].tower_z.net if isinstance(layer, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [8, 16, 32]
+    with pytest.raises(ValueError, match="32x32 images need 3 convolution widths"):
+        IDMVAEModule(mods, n_shared=2, n_private=2, diffusion_prior=False, conv_channels=(8, 16))

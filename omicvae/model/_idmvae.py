@@ -44,7 +44,8 @@ class IDMVAE:
         ``decoder_hidden`` (``(64, 128)``), ``separate_towers``, ``activation``, ``dropout``,
         ``layer_norm``, ``likelihood_scale`` (``{modality: factor}``), ``image_scale``,
         ``image_family``, ``diffusion_hidden``, ``diffusion_steps``, ``diffusion_sample_steps``,
-        ``temperature``, ``standardize_inputs`` (z-score each encoder input feature with training-split
+        ``temperature``, ``conv_channels`` (widths of the image networks' convolution stages),
+        ``standardize_inputs`` (z-score each encoder input feature with training-split
         statistics, fitted at the first :meth:`train`; off in the published setting).
 
     Notes

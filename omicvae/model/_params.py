@@ -29,6 +29,7 @@ DEFAULTS: dict = {
     "diffusion_sample_steps": 100,
     "temperature": 1.0,
     "standardize_inputs": False,
+    "conv_channels": (32, 64, 128, 256),
 }
 
 
@@ -65,7 +66,7 @@ def check_hyperparameters(params: dict, modality_names) -> dict:
         )
     if not (isinstance(p["dropout"], Real) and 0 <= p["dropout"] < 1):
         raise ValueError(f"dropout must be in [0, 1), got {p['dropout']!r}")
-    for name in ("encoder_hidden", "decoder_hidden"):
+    for name in ("encoder_hidden", "decoder_hidden", "conv_channels"):
         widths = p[name]
         if isinstance(widths, Integral):
             widths = (widths,)

@@ -93,6 +93,8 @@ class IDMVAEModule(nn.Module):
         Denoiser width, steps T, DDIM steps.
     temperature
         NT-Xent temperature.
+    conv_channels
+        Widths of the convolution stages of image encoders and decoders.
     standardize_inputs
         Centre and scale each encoder input feature with statistics of the training data (set with
         :meth:`fit_input_standardization`); off in the published setting. Images are never standardised.
@@ -123,6 +125,7 @@ class IDMVAEModule(nn.Module):
         diffusion_steps: int = 1000,
         diffusion_sample_steps: int = 100,
         temperature: float = 1.0,
+        conv_channels: Sequence[int] = (32, 64, 128, 256),
         standardize_inputs: bool = False,
     ):
         super().__init__()
@@ -150,8 +153,11 @@ class IDMVAEModule(nn.Module):
             self.likelihoods.append(lik)
             if m.likelihood == "image":
                 shape = tuple(m.image_shape)
-                self.encoders.append(ConvEncoder(shape, n_shared, n_private, n_covariates=n_batch))
-                self.decoders.append(ConvDecoder(n_shared, n_private, lik.heads, shape, n_covariates=n_batch))
+                conv = tuple(conv_channels)
+                self.encoders.append(ConvEncoder(shape, n_shared, n_private, n_covariates=n_batch, channels=conv))
+                self.decoders.append(
+                    ConvDecoder(n_shared, n_private, lik.heads, shape, n_covariates=n_batch, channels=conv)
+                )
             else:
                 self.encoders.append(
                     MLPEncoder(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-_CHANNELS = (32, 64, 128, 256)
+DEFAULT_CHANNELS = (32, 64, 128, 256)
 
 
 def _n_stages(size: int) -> int:
@@ -14,17 +14,27 @@ def _n_stages(size: int) -> int:
     return 3 if size == 32 else 4  # down to a 4x4 map either way
 
 
-class ConvTower(nn.Module):
-    """Strided convolutions from an image to a flat feature vector (4x4 final map)."""
+def _stage_widths(channels, size: int) -> tuple[int, ...]:
+    n = _n_stages(size)
+    if len(channels) < n:
+        raise ValueError(f"{size}x{size} images need {n} convolution widths, got conv_channels={tuple(channels)}")
+    return tuple(channels[:n])
 
-    def __init__(self, image_shape: tuple[int, int, int]):
+
+class ConvTower(nn.Module):
+    """Strided convolutions from an image to a flat feature vector (4x4 final map).
+
+    ``channels`` are the widths of the stages (the first 3 are used for 32x32 images, 4 for 64x64).
+    """
+
+    def __init__(self, image_shape: tuple[int, int, int], channels: tuple[int, ...] = DEFAULT_CHANNELS):
         super().__init__()
         c, h, w = image_shape
         if h != w:
             raise ValueError(f"convolutional networks need square images, got {h}x{w}")
         layers: list[nn.Module] = []
         width = c
-        for out in _CHANNELS[: _n_stages(h)]:
+        for out in _stage_widths(channels, h):
             layers += [nn.Conv2d(width, out, 4, stride=2, padding=1), nn.SiLU()]
             width = out
         layers.append(nn.Flatten())
@@ -38,10 +48,10 @@ class ConvTower(nn.Module):
 class ConvDecoderTower(nn.Module):
     """Transposed convolutions from a latent vector to image logits, flattened."""
 
-    def __init__(self, n_in: int, image_shape: tuple[int, int, int]):
+    def __init__(self, n_in: int, image_shape: tuple[int, int, int], channels: tuple[int, ...] = DEFAULT_CHANNELS):
         super().__init__()
         c, h, _ = image_shape
-        chans = list(reversed(_CHANNELS[: _n_stages(h)]))
+        chans = list(reversed(_stage_widths(channels, h)))
         self.start = nn.Sequential(nn.Linear(n_in, chans[0] * 16), nn.SiLU())
         self.first_channels = chans[0]
         layers: list[nn.Module] = []

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._conv import ConvDecoderTower
+from ._conv import DEFAULT_CHANNELS, ConvDecoderTower
 from ._mlp import MLP
 
 
@@ -65,11 +65,12 @@ class ConvDecoder(nn.Module):
         image_shape: tuple[int, int, int],
         *,
         n_covariates: int = 0,
+        channels: tuple[int, ...] = DEFAULT_CHANNELS,
     ):
         super().__init__()
         if set(heads) != {"logits"}:
             raise ValueError(f"the convolutional decoder produces pixel logits only, not heads {sorted(heads)}")
-        self.tower = ConvDecoderTower(n_shared + n_private + n_covariates, image_shape)
+        self.tower = ConvDecoderTower(n_shared + n_private + n_covariates, image_shape, channels)
 
     def forward(self, z: torch.Tensor, w: torch.Tensor, covariates: torch.Tensor | None = None):
         parts = [z, w] if covariates is None else [z, w, covariates]

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._conv import ConvTower
+from ._conv import DEFAULT_CHANNELS, ConvTower
 from ._mlp import MLP
 
 SCALE_EPS = 1e-6
@@ -91,15 +91,23 @@ class ConvEncoder(nn.Module):
         Dimensions of z and w.
     n_covariates
         Width of the one-hot covariates, appended after the convolutions.
+    channels
+        Widths of the convolution stages.
     """
 
     def __init__(
-        self, image_shape: tuple[int, int, int], n_shared: int, n_private: int, *, n_covariates: int = 0
+        self,
+        image_shape: tuple[int, int, int],
+        n_shared: int,
+        n_private: int,
+        *,
+        n_covariates: int = 0,
+        channels: tuple[int, ...] = DEFAULT_CHANNELS,
     ):
         super().__init__()
         self.image_shape = tuple(int(s) for s in image_shape)
-        self.tower_z = ConvTower(self.image_shape)
-        self.tower_w = ConvTower(self.image_shape)
+        self.tower_z = ConvTower(self.image_shape, channels)
+        self.tower_w = ConvTower(self.image_shape, channels)
         n_feat = self.tower_z.n_out + n_covariates
         self.head_z = _TwoLatentHeads(n_feat, n_shared)
         self.head_w = _TwoLatentHeads(n_feat, n_private)
