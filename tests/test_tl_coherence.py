@@ -38,7 +38,7 @@ class FakeModel:
     def __init__(self, labels, scrambled=False):
         self.labels, self.scrambled, self.registry = labels, scrambled, Registry()
 
-    def impute(self, source, target, *, indices=None, seed=None):
+    def impute(self, source, target, *, indices=None, mdata=None, seed=None):
         rng = np.random.default_rng(seed)
         idx = np.arange(len(self.labels)) if indices is None else np.asarray(indices)
         classes = rng.integers(K, size=len(idx)) if self.scrambled else self.labels[idx]

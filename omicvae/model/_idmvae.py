@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,6 +51,8 @@ class IDMVAE:
 
     Notes
     -----
+    The values of a MuData are read once (for the training MuData, and for the last other MuData
+    passed as ``mdata=``); modify ``X`` or layers and the model keeps the values it read.
     The defaults are the paper's TCGA setting (z 16, w 32, λ1 10, λ2 0.001, diffusion 0.1, β 2.5).
     After :meth:`train`, ``mdata.obsm`` holds ``X_idmvae_shared`` (joint shared embedding),
     ``X_idmvae_shared_<mod>`` (shared embedding from one modality) and ``X_idmvae_private_<mod>``;
@@ -115,6 +118,7 @@ class IDMVAE:
         self.is_trained = False
         self._history: dict[str, pd.DataFrame] = {}
         self._tensor_cache = None
+        self._other_cache = (None, None)
 
     def __repr__(self) -> str:
         p = self.hyperparameters
@@ -147,7 +151,12 @@ class IDMVAE:
             if self._tensor_cache is None:
                 self._tensor_cache = build_tensors(self.mdata, self.registry)
             return self._tensor_cache
-        return build_tensors(mdata, self.registry)
+        # another MuData: read (and validate) once while the same object keeps being queried
+        ref, tensors = self._other_cache
+        if ref is None or ref() is not mdata:
+            tensors = build_tensors(mdata, self.registry)
+            self._other_cache = (weakref.ref(mdata), tensors)
+        return tensors
 
     def _loader(self, tensors, indices, batch_size, shuffle, seed=0):
         generator = torch.Generator().manual_seed(seed) if shuffle else None

@@ -26,7 +26,7 @@ class _Generative(Protocol):
     def generate(self, n_samples: int, *, seed: int | None = None) -> dict[str, np.ndarray]: ...
 
     def impute(
-        self, source: list[str], target: str, *, indices: Any = None, seed: int | None = None
+        self, source: list[str], target: str, *, indices: Any = None, mdata: Any = None, seed: int | None = None
     ) -> np.ndarray: ...
 
 
@@ -263,7 +263,8 @@ def coherence(
         if len(idx) == 0:
             continue
         for d in mods:
-            gen = model.impute([e], d, indices=idx, seed=seed)
+            # indices are rows of ``mdata``, which need not be the MuData the model was trained on
+            gen = model.impute([e], d, indices=idx, mdata=mdata, seed=seed)
             matrix.loc[e, d] = float(np.mean(clfs[d].predict(gen).astype(str) == y[idx]))
 
     samples = model.generate(n_unconditional, seed=seed)
