@@ -24,7 +24,6 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
 import torch
 
 import omicvae as ov
@@ -47,7 +46,12 @@ VARIANTS = {
 }
 PAPER_ROWS = {
     "IDMVAE": {"z_shared": 0.983, "z_private": 0.271, "w_private": 0.999, "w_shared": 0.162},
-    "IDMVAE + diffusion prior": {"z_shared": 0.982, "z_private": 0.267, "w_private": 0.999, "w_shared": 0.143},
+    "IDMVAE + diffusion prior": {
+        "z_shared": 0.982,
+        "z_private": 0.267,
+        "w_private": 0.999,
+        "w_shared": 0.143,
+    },
     "MMVAE+": {"z_shared": 0.382, "z_private": 0.355, "w_private": 0.999, "w_shared": 0.341},
 }
 PAPER_COHERENCE = {
@@ -59,7 +63,9 @@ PAPER_COHERENCE = {
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--image-size", type=int, default=32)
     p.add_argument("--n-views", type=int, default=5)
     p.add_argument("--n-train", type=int, default=3000)
@@ -85,7 +91,13 @@ def run_variant(name: str, mdata, train, args) -> dict:
     """Train one variant on the train split and score it on the test split."""
     settings = {**PAPER, **VARIANTS[name], "conv_channels": tuple(args.conv_channels)}
     if args.quick:
-        settings.update(n_shared=4, n_private=4, diffusion_hidden=32, diffusion_steps=100, diffusion_sample_steps=10)
+        settings.update(
+            n_shared=4,
+            n_private=4,
+            diffusion_hidden=32,
+            diffusion_steps=100,
+            diffusion_sample_steps=10,
+        )
     ov.IDMVAE.setup_mudata(train)
     model = ov.IDMVAE(train, seed=args.seed, **settings)
     start = time.perf_counter()
@@ -102,17 +114,38 @@ def run_variant(name: str, mdata, train, args) -> dict:
     model.write_embeddings(mdata)
     views = list(mdata.mod)
     probes = ov.tl.disentanglement(
-        mdata, shared_label="digit", private_labels={v: f"quadrant_{v}" for v in views}, split="split", seed=args.seed
+        mdata,
+        shared_label="digit",
+        private_labels={v: f"quadrant_{v}" for v in views},
+        split="split",
+        seed=args.seed,
     )
     coherence = ov.tl.coherence(
-        model, mdata, shared_label="digit", n_unconditional=args.n_unconditional, split="split", seed=args.seed
+        model,
+        mdata,
+        shared_label="digit",
+        n_unconditional=args.n_unconditional,
+        split="split",
+        seed=args.seed,
     )
     mean = probes.loc["mean"]
     return {
         "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()},
         "train_seconds": train_seconds,
-        "probes": {k: float(mean[k]) for k in ("z_shared", "z_private", "w_private", "w_shared", "chance_shared", "chance_private")},
-        "probes_per_view": probes.drop(index="mean")[["z_shared", "z_private", "w_private", "w_shared"]].to_dict("index"),
+        "probes": {
+            k: float(mean[k])
+            for k in (
+                "z_shared",
+                "z_private",
+                "w_private",
+                "w_shared",
+                "chance_shared",
+                "chance_private",
+            )
+        },
+        "probes_per_view": probes.drop(index="mean")[
+            ["z_shared", "z_private", "w_private", "w_shared"]
+        ].to_dict("index"),
         "coherence": {
             "self": float(coherence.self_coherence),
             "cross": float(coherence.cross_coherence),
@@ -158,9 +191,16 @@ def markdown(results: dict, meta: dict) -> str:
         c = r["coherence"]
         paper = PAPER_COHERENCE.get(name)
         ref = " / ".join(f"{v:.3f}" for v in paper) if paper else "–"
-        lines.append(f"| {name} | {c['self']:.3f} | {c['cross']:.3f} | {c['unconditional']:.3f} | {ref} |")
+        lines.append(
+            f"| {name} | {c['self']:.3f} | {c['cross']:.3f} | {c['unconditional']:.3f} | {ref} |"
+        )
     acc = next(iter(results.values()))["coherence"]["classifier_accuracy"]
-    lines += ["", "Digit classifiers' accuracy on real test images: " + ", ".join(f"{k} {v:.3f}" for k, v in acc.items()) + "."]
+    lines += [
+        "",
+        "Digit classifiers' accuracy on real test images: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in acc.items())
+        + ".",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -170,13 +210,20 @@ def main():
     logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
     start = time.perf_counter()
     mdata = ov.datasets.polymnist_quadrant(
-        n_views=args.n_views, image_size=args.image_size, n_tuples_train=args.n_train, n_tuples_test=args.n_test, seed=args.seed
+        n_views=args.n_views,
+        image_size=args.image_size,
+        n_tuples_train=args.n_train,
+        n_tuples_test=args.n_test,
+        seed=args.seed,
     )
     train = mdata[mdata.obs["split"] == "train"].copy()
     results = {}
     for name in args.variants:
         results[name] = run_variant(name, mdata, train, args)
-        print(f"{name}: probes {results[name]['probes']}, coherence {results[name]['coherence']}", flush=True)
+        print(
+            f"{name}: probes {results[name]['probes']}, coherence {results[name]['coherence']}",
+            flush=True,
+        )
     meta = {
         "n_views": args.n_views,
         "image_size": args.image_size,
@@ -194,7 +241,9 @@ def main():
         "quick": args.quick,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "polymnist.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    (args.out / "polymnist.json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=2)
+    )
     (args.out / "polymnist.md").write_text(markdown(results, meta))
     print(markdown(results, meta))
 

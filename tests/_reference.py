@@ -35,7 +35,9 @@ def _standardize(module, m, inputs):
 
 
 def _encode(module, batch, m):
-    return module.encoders[m](_standardize(module, m, module.likelihoods[m].encoder_input(batch["x"][m])), None)
+    return module.encoders[m](
+        _standardize(module, m, module.likelihoods[m].encoder_input(batch["x"][m])), None
+    )
 
 
 def _lib(batch, d, rows):
@@ -67,11 +69,15 @@ def reference_terms(module, batch, noise) -> dict[str, torch.Tensor]:
                 else:
                     w_d = F.softplus(module.aux_rho[d]) * noise.eps_aux[d, r, i]
                 out = module.decoders[d](z[r][i : i + 1], w_d[None], None)
-                lp = module.likelihoods[d].log_prob(batch["x"][d][i : i + 1], out, _lib(batch, d, slice(i, i + 1)))
+                lp = module.likelihoods[d].log_prob(
+                    batch["x"][d][i : i + 1], out, _lib(batch, d, slice(i, i + 1))
+                )
                 rec_i = rec_i + module.likelihood_scale[d] * lp[0]
             log_pz = Normal(0.0, PRIOR).log_prob(z[r][i]).sum()
             log_pw = Normal(0.0, PRIOR).log_prob(w[r][i]).sum()
-            comps = torch.stack([Normal(mu_z[m][i], sd_z[m][i]).log_prob(z[r][i]).sum() for m in present])
+            comps = torch.stack(
+                [Normal(mu_z[m][i], sd_z[m][i]).log_prob(z[r][i]).sum() for m in present]
+            )
             log_qz = torch.logsumexp(comps, 0) - math.log(len(present))
             log_qw = Normal(mu_w[r][i], sd_w[r][i]).log_prob(w[r][i]).sum()
             kl_i = kl_i + module.beta * (log_pz + log_pw - log_qz - log_qw)
@@ -105,8 +111,16 @@ def reference_terms(module, batch, noise) -> dict[str, torch.Tensor]:
                 lik = module.likelihoods[m]
                 out_z = module.decoders[m](z[m][i : i + 1], w[m][prev[i] : prev[i] + 1], None)
                 out_w = module.decoders[m](z[m][prev[i] : prev[i] + 1], w[m][i : i + 1], None)
-                zp.append(module.encoders[m](_standardize(module, m, lik.mean_encoder_input(out_z, lib)), None)[0][0])
-                wp.append(module.encoders[m](_standardize(module, m, lik.mean_encoder_input(out_w, lib)), None)[2][0])
+                zp.append(
+                    module.encoders[m](
+                        _standardize(module, m, lik.mean_encoder_input(out_z, lib)), None
+                    )[0][0]
+                )
+                wp.append(
+                    module.encoders[m](
+                        _standardize(module, m, lik.mean_encoder_input(out_w, lib)), None
+                    )[2][0]
+                )
             loss_z = nt_xent(mu_z[m][rows], torch.stack(zp), module.temperature)
             loss_w = nt_xent(mu_w[m][rows], torch.stack(wp), module.temperature)
             total = total + 0.5 * (loss_z + loss_w)

@@ -42,7 +42,12 @@ def test_negative_binomial_matches_scipy(extreme):
     lik = make_likelihood("nb", counts.shape[1])
     with torch.no_grad():
         lik.log_theta.copy_(_as_t(log_theta))
-    ours = lik.log_prob(_as_t(counts), {"scale_logits": _as_t(logits)}, _as_t(library)).detach().double().numpy()
+    ours = (
+        lik.log_prob(_as_t(counts), {"scale_logits": _as_t(logits)}, _as_t(library))
+        .detach()
+        .double()
+        .numpy()
+    )
     mu, theta = _nb_params(logits, library, log_theta)
     mu = mu + 1e-8  # the likelihood's numerical floor on the mean
     expected = st.nbinom.logpmf(counts, theta, theta / (theta + mu)).sum(1)
@@ -62,7 +67,9 @@ def test_zinb_matches_scipy(extreme):
     mu, theta = _nb_params(logits, library, log_theta)
     nb = st.nbinom.logpmf(counts, theta, theta / (theta + mu + 1e-8))
     pi = sps.expit(gate_logits)
-    expected = np.where(counts == 0, np.logaddexp(np.log(pi), np.log1p(-pi) + nb), np.log1p(-pi) + nb).sum(1)
+    expected = np.where(
+        counts == 0, np.logaddexp(np.log(pi), np.log1p(-pi) + nb), np.log1p(-pi) + nb
+    ).sum(1)
     assert np.isfinite(ours).all()
     np.testing.assert_allclose(ours, expected, rtol=2e-4, atol=2e-2 if extreme else 1e-3)
 
@@ -79,7 +86,9 @@ def test_continuous_matches_scipy(name, dist, extreme):
         lik.raw_scale.copy_(_as_t(raw))
     ours = lik.log_prob(_as_t(x), {"loc": _as_t(loc)}).detach().double().numpy()
     scale = lik.scale.detach().detach().double().numpy()
-    assert scale.min() >= 1e-3  # learned scales are floored: no infinite density on constant features
+    assert (
+        scale.min() >= 1e-3
+    )  # learned scales are floored: no infinite density on constant features
     expected = dist.logpdf(x, loc, scale).sum(1)
     if name == "laplace" and extreme:
         # scipy's laplace.logpdf is log(pdf) and underflows to -inf this far in the tails
@@ -93,12 +102,20 @@ def test_continuous_matches_scipy(name, dist, extreme):
 def test_bernoulli_matches_scipy(extreme):
     x = (RNG.random((6, 7)) < 0.4).astype(float)
     logits = RNG.normal(0, 30 if extreme else 1, x.shape)
-    ours = make_likelihood("bernoulli", 7).log_prob(_as_t(x), {"logits": _as_t(logits)}).detach().double().numpy()
+    ours = (
+        make_likelihood("bernoulli", 7)
+        .log_prob(_as_t(x), {"logits": _as_t(logits)})
+        .detach()
+        .double()
+        .numpy()
+    )
     # log sigmoid in a stable form; scipy's bernoulli.logpmf underflows at |logit| = 30 in float64 p
     expected = (x * -np.logaddexp(0, -logits) + (1 - x) * -np.logaddexp(0, logits)).sum(1)
     np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-3)
     if not extreme:
-        np.testing.assert_allclose(ours, st.bernoulli.logpmf(x, sps.expit(logits)).sum(1), rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(
+            ours, st.bernoulli.logpmf(x, sps.expit(logits)).sum(1), rtol=1e-5, atol=1e-4
+        )
     assert np.isfinite(ours).all()
 
 
@@ -118,7 +135,9 @@ def test_image_bernoulli_option_is_binary_cross_entropy():
     lik = make_likelihood("image", 8, image_family="bernoulli")
     ours = lik.log_prob(_as_t(x), {"logits": _as_t(logits)}).detach().double().numpy()
     p = sps.expit(logits)
-    np.testing.assert_allclose(ours, (x * np.log(p) + (1 - x) * np.log1p(-p)).sum(1), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        ours, (x * np.log(p) + (1 - x) * np.log1p(-p)).sum(1), rtol=1e-5, atol=1e-4
+    )
 
 
 def test_categorical_matches_scipy_and_one_hot_input():
@@ -129,7 +148,13 @@ def test_categorical_matches_scipy_and_one_hot_input():
     ours = lik.log_prob(_as_t(tokens), {"logits": _as_t(logits)}).detach().double().numpy()
     logp = sps.log_softmax(logits.reshape(n, length, c), axis=-1)
     expected = np.array(
-        [sum(st.multinomial.logpmf(np.eye(c)[tokens[i, j]], 1, np.exp(logp[i, j])) for j in range(length)) for i in range(n)]
+        [
+            sum(
+                st.multinomial.logpmf(np.eye(c)[tokens[i, j]], 1, np.exp(logp[i, j]))
+                for j in range(length)
+            )
+            for i in range(n)
+        ]
     )
     np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-4)
     enc = lik.encoder_input(_as_t(tokens))
@@ -143,10 +168,14 @@ def test_count_encoder_input_is_log1p_and_means_scale_with_library():
     x = _as_t([[0.0, 9.0, 99.0]])
     np.testing.assert_allclose(lik.encoder_input(x).numpy(), np.log1p([[0, 9, 99]]), rtol=1e-6)
     out = {"scale_logits": _as_t([[0.0, 0.0, 0.0]])}
-    np.testing.assert_allclose(lik.mean(out, _as_t([[300.0]])).detach().numpy(), [[100.0, 100.0, 100.0]], rtol=1e-6)
+    np.testing.assert_allclose(
+        lik.mean(out, _as_t([[300.0]])).detach().numpy(), [[100.0, 100.0, 100.0]], rtol=1e-6
+    )
     zinb = make_likelihood("zinb", 3)
     out["gate_logits"] = _as_t([[0.0, 0.0, 0.0]])
-    np.testing.assert_allclose(zinb.mean(out, _as_t([[300.0]])).detach().numpy(), [[50.0, 50.0, 50.0]], rtol=1e-6)
+    np.testing.assert_allclose(
+        zinb.mean(out, _as_t([[300.0]])).detach().numpy(), [[50.0, 50.0, 50.0]], rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize(
@@ -154,7 +183,10 @@ def test_count_encoder_input_is_log1p_and_means_scale_with_library():
     [
         ({"name": "poisson", "n_features": 3}, "unknown likelihood 'poisson'"),
         ({"name": "categorical", "n_features": 3}, "needs n_categories"),
-        ({"name": "image", "n_features": 3, "image_family": "gaussian"}, "'laplace' or 'bernoulli'"),
+        (
+            {"name": "image", "n_features": 3, "image_family": "gaussian"},
+            "'laplace' or 'bernoulli'",
+        ),
         ({"name": "image", "n_features": 3, "image_scale": 0.0}, "scale must be > 0"),
     ],
 )

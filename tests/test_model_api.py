@@ -83,7 +83,9 @@ def test_full_api_round_trip(sim_mdata, tmp_path):
     model.save(tmp_path / "m", overwrite=True)
     loaded = IDMVAE.load(tmp_path / "m", mdata)
     np.testing.assert_array_equal(loaded.get_latent_representation(), z)
-    np.testing.assert_array_equal(loaded.get_latent_representation(kind="private", modality="m1"), w)
+    np.testing.assert_array_equal(
+        loaded.get_latent_representation(kind="private", modality="m1"), w
+    )
     pd.testing.assert_frame_equal(loaded.history["loss"], hist["loss"])
     from_disk = IDMVAE.load(tmp_path / "m")  # with the MuData saved beside it
     np.testing.assert_allclose(from_disk.get_latent_representation(), z, rtol=1e-6, atol=1e-6)
@@ -103,7 +105,10 @@ def test_same_seed_same_latents_and_other_seed_differs(sim_mdata):
 def test_mmvaeplus_is_the_ablation_with_its_own_keys(sim_mdata):
     MMVAEPlus.setup_mudata(sim_mdata)
     model = MMVAEPlus(sim_mdata, **TINY)
-    assert model.hyperparameters["cross_mi_weight"] == 0 and not model.hyperparameters["diffusion_prior"]
+    assert (
+        model.hyperparameters["cross_mi_weight"] == 0
+        and not model.hyperparameters["diffusion_prior"]
+    )
     model.train(max_epochs=1, batch_size=64, **QUIET)
     assert set(model.history) == {"loss", "elbo", "reconstruction", "kl"}
     assert "X_mmvaeplus_shared" in sim_mdata.obsm and "X_idmvae_shared" not in sim_mdata.obsm
@@ -114,7 +119,14 @@ def test_mmvaeplus_is_the_ablation_with_its_own_keys(sim_mdata):
 def test_validation_split_early_stopping_and_no_validation(sim_mdata):
     IDMVAE.setup_mudata(sim_mdata)
     model = IDMVAE(sim_mdata, **TINY)
-    model.train(max_epochs=3, batch_size=32, train_size=0.75, early_stopping=True, early_stopping_patience=1, **QUIET)
+    model.train(
+        max_epochs=3,
+        batch_size=32,
+        train_size=0.75,
+        early_stopping=True,
+        early_stopping_patience=1,
+        **QUIET,
+    )
     assert len(model.train_indices) == 90 and len(model.validation_indices) == 30
     assert set(model.train_indices).isdisjoint(model.validation_indices)
     model.train(max_epochs=1, batch_size=32, train_size=1.0, **QUIET)
@@ -126,7 +138,9 @@ def test_batch_covariate_and_sparse_and_layers(sim_mdata):
     mdata.obs["site"] = pd.Categorical(np.where(np.arange(mdata.n_obs) % 2, "a", "b"))
     mdata.mod["m0"].layers["counts"] = sp.csr_matrix(mdata.mod["m0"].X)
     mdata.mod["m0"].X = np.log1p(mdata.mod["m0"].X)
-    IDMVAE.setup_mudata(mdata, layers={"m0": "counts"}, likelihoods={"m1": "laplace"}, batch_key="site")
+    IDMVAE.setup_mudata(
+        mdata, layers={"m0": "counts"}, likelihoods={"m1": "laplace"}, batch_key="site"
+    )
     model = IDMVAE(mdata, **TINY)
     assert model.registry["m0"].likelihood == "nb" and model.registry["m1"].likelihood == "laplace"
     assert model.module.n_batch == 2
@@ -164,9 +178,17 @@ def test_standardize_inputs_fits_on_the_training_split_and_survives_save_load(si
     m1 = sim_mdata.mod["m1"]
     train_names = sim_mdata.obs_names[model.train_indices]
     observed = m1[m1.obs_names.isin(train_names)].X
-    np.testing.assert_allclose(model.module.input_loc_1.numpy(), observed.mean(0), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(model.module.input_scale_1.numpy(), observed.std(0), rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(
+        model.module.input_loc_1.numpy(), observed.mean(0), rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_allclose(
+        model.module.input_scale_1.numpy(), observed.std(0), rtol=1e-3, atol=1e-5
+    )
     model.save(tmp_path / "std")
     loaded = IDMVAE.load(tmp_path / "std", sim_mdata)
-    np.testing.assert_array_equal(loaded.module.input_loc_1.numpy(), model.module.input_loc_1.numpy())
-    np.testing.assert_array_equal(loaded.get_latent_representation(), model.get_latent_representation())
+    np.testing.assert_array_equal(
+        loaded.module.input_loc_1.numpy(), model.module.input_loc_1.numpy()
+    )
+    np.testing.assert_array_equal(
+        loaded.get_latent_representation(), model.get_latent_representation()
+    )

@@ -43,11 +43,19 @@ HYPER_CASES = [
     ({"dropout": 1.0}, ValueError, r"dropout must be in \[0, 1\)"),
     ({"encoder_hidden": (64, 0)}, ValueError, "every width in encoder_hidden"),
     ({"activation": "tanhh"}, ValueError, "activation must be one of"),
-    ({"diffusion_steps": 50, "diffusion_sample_steps": 100}, ValueError, "cannot exceed diffusion_steps"),
+    (
+        {"diffusion_steps": 50, "diffusion_sample_steps": 100},
+        ValueError,
+        "cannot exceed diffusion_steps",
+    ),
     ({"image_family": "gauss"}, ValueError, "image_family must be"),
     ({"diffusion_prior": "yes"}, TypeError, "diffusion_prior must be True or False"),
     ({"likelihood_scale": {"rna": 2.0}}, KeyError, "likelihood_scale names modality 'rna'"),
-    ({"likelihood_scale": {"m0": -1.0}}, ValueError, r"likelihood_scale\['m0'\] must be a positive"),
+    (
+        {"likelihood_scale": {"m0": -1.0}},
+        ValueError,
+        r"likelihood_scale\['m0'\] must be a positive",
+    ),
     ({"likelihood_scale": [1.0]}, TypeError, "likelihood_scale must be a dict"),
     ({"n_latent": 10}, TypeError, "unknown hyper-parameters \\['n_latent'\\]"),
 ]
@@ -82,7 +90,9 @@ def test_bad_train_arguments(fresh, kwargs, message):
 
 def test_model_without_setup():
     mdata = ov.datasets.simulate(n_obs=20, n_features=4, seed=0)
-    with pytest.raises(ValueError, match=r"call IDMVAE.setup_mudata\(mdata, ...\) before IDMVAE\(mdata\)"):
+    with pytest.raises(
+        ValueError, match=r"call IDMVAE.setup_mudata\(mdata, ...\) before IDMVAE\(mdata\)"
+    ):
         IDMVAE(mdata)
 
 
@@ -92,15 +102,43 @@ def test_mmvaeplus_rejects_the_weights_it_fixes(fresh):
 
 
 QUERY_CASES = [
-    (lambda m: m.get_latent_representation(kind="both"), ValueError, "kind must be 'shared' or 'private'"),
-    (lambda m: m.get_latent_representation(kind="private"), ValueError, "kind='private' needs modality="),
-    (lambda m: m.get_latent_representation(modality="rna"), KeyError, "modality 'rna' is not registered"),
-    (lambda m: m.impute(source=[], target="m0"), ValueError, "source must name at least one modality"),
-    (lambda m: m.impute(source=["m1"], target="atac"), KeyError, "modality 'atac' is not registered"),
+    (
+        lambda m: m.get_latent_representation(kind="both"),
+        ValueError,
+        "kind must be 'shared' or 'private'",
+    ),
+    (
+        lambda m: m.get_latent_representation(kind="private"),
+        ValueError,
+        "kind='private' needs modality=",
+    ),
+    (
+        lambda m: m.get_latent_representation(modality="rna"),
+        KeyError,
+        "modality 'rna' is not registered",
+    ),
+    (
+        lambda m: m.impute(source=[], target="m0"),
+        ValueError,
+        "source must name at least one modality",
+    ),
+    (
+        lambda m: m.impute(source=["m1"], target="atac"),
+        KeyError,
+        "modality 'atac' is not registered",
+    ),
     (lambda m: m.generate(0), ValueError, "n_samples must be a positive integer"),
     (lambda m: m.generate(3, batch="a"), ValueError, "set up without batch_key"),
-    (lambda m: m.decode(np.zeros((2, 3)), np.zeros((2, 3)), "m0"), ValueError, r"z must have shape \(n, 4\)"),
-    (lambda m: m.decode(np.zeros((2, 4)), np.zeros((3, 3)), "m0"), ValueError, r"w must have shape \(2, 3\)"),
+    (
+        lambda m: m.decode(np.zeros((2, 3)), np.zeros((2, 3)), "m0"),
+        ValueError,
+        r"z must have shape \(n, 4\)",
+    ),
+    (
+        lambda m: m.decode(np.zeros((2, 4)), np.zeros((3, 3)), "m0"),
+        ValueError,
+        r"w must have shape \(2, 3\)",
+    ),
 ]
 
 
@@ -151,7 +189,9 @@ class _PoisonDiffusion(pl.Callback):
 
 def test_nan_loss_stops_training_and_names_the_term(fresh):
     model = IDMVAE(fresh, **TINY)
-    with pytest.raises(NonFiniteLossError, match=r"train loss term 'diffusion' became nan at epoch 1"):
+    with pytest.raises(
+        NonFiniteLossError, match=r"train loss term 'diffusion' became nan at epoch 1"
+    ):
         model.train(max_epochs=3, batch_size=30, callbacks=[_PoisonDiffusion()], **QUIET)
     assert not model.is_trained
     assert "X_idmvae_shared" not in fresh.obsm
@@ -169,5 +209,8 @@ def test_image_sizes_other_than_32_or_64_are_refused():
         views[name] = view
     mdata = md.MuData(views)
     IDMVAE.setup_mudata(mdata)
-    with pytest.raises(ValueError, match=r"modality 'a': the image networks support 32x32 and 64x64 images, got image_shape \(3, 48, 48\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"modality 'a': the image networks support 32x32 and 64x64 images, got image_shape \(3, 48, 48\)",
+    ):
         IDMVAE(mdata)

@@ -84,7 +84,9 @@ def test_nt_xent_hand_computed():
     assert nt_xent(a, b).item() == pytest.approx(expected, rel=1e-6)
     # temperature divides the similarities
     expected_t = math.log(math.exp(2) + 2) - 2
-    assert paired_nt_xent(a[None], b[None], valid, temperature=0.5).item() == pytest.approx(expected_t, rel=1e-6)
+    assert paired_nt_xent(a[None], b[None], valid, temperature=0.5).item() == pytest.approx(
+        expected_t, rel=1e-6
+    )
 
 
 def test_nt_xent_is_cosine_scale_invariant_and_uses_only_valid_samples():
@@ -147,7 +149,9 @@ def test_previous_present_rolls_among_present_rows():
 def test_lambda_zero_without_diffusion_is_exactly_mmvae_plus():
     full = make_module(cross_mi_weight=3.0, gen_aug_weight=1.0, diffusion_prior=True)
     plain = make_module(cross_mi_weight=0.0, gen_aug_weight=0.0, diffusion_prior=False)
-    plain.load_state_dict({k: v for k, v in full.state_dict().items() if not k.startswith("diffusion")})
+    plain.load_state_dict(
+        {k: v for k, v in full.state_dict().items() if not k.startswith("diffusion")}
+    )
     batch = make_batch()
     post = full.encode(batch["x"], None)
     torch.manual_seed(3)
@@ -188,7 +192,9 @@ def test_encoder_of_a_modality_absent_from_the_batch_gets_no_gradient():
     batch["mask"][:, 2] = False
     module.loss(batch).loss.backward()
     assert all(p.grad is None or torch.all(p.grad == 0) for p in module.encoders[2].parameters())
-    assert any(p.grad is not None and torch.any(p.grad != 0) for p in module.encoders[0].parameters())
+    assert any(
+        p.grad is not None and torch.any(p.grad != 0) for p in module.encoders[0].parameters()
+    )
 
 
 def test_gen_aug_has_no_stop_gradient():
@@ -201,7 +207,9 @@ def test_gen_aug_has_no_stop_gradient():
     module._gen_aug(batch, None, post, z, w, batch["mask"]).backward()
     # gradients reach the decoders (through x+) and the encoders' posterior-scale heads (through the samples)
     for m in range(3):
-        assert any(torch.any(p.grad != 0) for p in module.decoders[m].parameters() if p.grad is not None)
+        assert any(
+            torch.any(p.grad != 0) for p in module.decoders[m].parameters() if p.grad is not None
+        )
         assert torch.any(module.encoders[m].head_z.raw_scale.weight.grad != 0)
 
 
@@ -209,7 +217,12 @@ def test_single_modality_module_has_zero_cross_mi():
     torch.manual_seed(0)
     module = IDMVAEModule(MODS[:1], **{**SMALL, "likelihood_scale": None})
     batch = make_batch(full=True)
-    batch = {"x": batch["x"][:1], "mask": batch["mask"][:, :1], "batch_index": None, "library": batch["library"][:1]}
+    batch = {
+        "x": batch["x"][:1],
+        "mask": batch["mask"][:, :1],
+        "batch_index": None,
+        "library": batch["library"][:1],
+    }
     out = module.loss(batch)
     assert out.terms["cross_mi"].item() == 0.0
     assert torch.isfinite(out.loss)
@@ -241,10 +254,20 @@ def test_separate_towers_give_independent_trunks():
 
 def test_image_modality_uses_conv_networks_and_trains():
     torch.manual_seed(0)
-    mods = [SimpleNamespace(name=f"v{i}", likelihood="image", n_features=3 * 32 * 32, image_shape=(3, 32, 32)) for i in range(2)]
+    mods = [
+        SimpleNamespace(
+            name=f"v{i}", likelihood="image", n_features=3 * 32 * 32, image_shape=(3, 32, 32)
+        )
+        for i in range(2)
+    ]
     module = IDMVAEModule(mods, n_shared=4, n_private=4, diffusion_prior=False)
     x = [torch.rand(5, 3 * 32 * 32) for _ in range(2)]
-    batch = {"x": x, "mask": torch.ones(5, 2, dtype=torch.bool), "batch_index": None, "library": [None, None]}
+    batch = {
+        "x": x,
+        "mask": torch.ones(5, 2, dtype=torch.bool),
+        "batch_index": None,
+        "library": [None, None],
+    }
     out = module.loss(batch)
     out.loss.backward()
     assert torch.isfinite(out.loss)
@@ -266,9 +289,21 @@ def test_categorical_modality_round_trip():
         SimpleNamespace(name="tok", likelihood="categorical", n_features=4, n_categories=6),
         SimpleNamespace(name="g", likelihood="normal", n_features=3),
     ]
-    module = IDMVAEModule(mods, n_shared=2, n_private=2, encoder_hidden=(8,), decoder_hidden=(8,), diffusion_prior=False)
+    module = IDMVAEModule(
+        mods,
+        n_shared=2,
+        n_private=2,
+        encoder_hidden=(8,),
+        decoder_hidden=(8,),
+        diffusion_prior=False,
+    )
     tokens = torch.randint(0, 6, (5, 4)).float()
-    batch = {"x": [tokens, torch.randn(5, 3)], "mask": torch.ones(5, 2, dtype=torch.bool), "batch_index": None, "library": [None, None]}
+    batch = {
+        "x": [tokens, torch.randn(5, 3)],
+        "mask": torch.ones(5, 2, dtype=torch.bool),
+        "batch_index": None,
+        "library": [None, None],
+    }
     post = module.encode(batch["x"], None)
     noise = module.draw_noise(post)
     out = module.loss(batch, noise)
@@ -282,7 +317,9 @@ def test_categorical_modality_round_trip():
 
 
 def test_standardized_inputs_match_reference_and_use_training_statistics():
-    module = make_module(cross_mi_weight=1.0, gen_aug_weight=0.5, diffusion_weight=0.2, standardize_inputs=True)
+    module = make_module(
+        cross_mi_weight=1.0, gen_aug_weight=0.5, diffusion_weight=0.2, standardize_inputs=True
+    )
     batch = make_batch(full=True)
     module.fit_input_standardization(lambda m: [batch["x"][m][:4], batch["x"][m][4:]])
     inp = module.likelihoods[0].encoder_input(batch["x"][0])
@@ -299,9 +336,17 @@ def test_standardized_inputs_match_reference_and_use_training_statistics():
 
 
 def test_conv_channels_set_the_image_network_widths():
-    mods = [SimpleNamespace(name="v", likelihood="image", n_features=3 * 32 * 32, image_shape=(3, 32, 32))] * 2
-    module = IDMVAEModule(mods, n_shared=2, n_private=2, diffusion_prior=False, conv_channels=(8, 16, 32))
-    convs = [layer for layer in module.encoders[0].tower_z.net if isinstance(layer, torch.nn.Conv2d)]
+    mods = [
+        SimpleNamespace(
+            name="v", likelihood="image", n_features=3 * 32 * 32, image_shape=(3, 32, 32)
+        )
+    ] * 2
+    module = IDMVAEModule(
+        mods, n_shared=2, n_private=2, diffusion_prior=False, conv_channels=(8, 16, 32)
+    )
+    convs = [
+        layer for layer in module.encoders[0].tower_z.net if isinstance(layer, torch.nn.Conv2d)
+    ]
     assert [c.out_channels for c in convs] == [8, 16, 32]
     with pytest.raises(ValueError, match="32x32 images need 3 convolution widths"):
         IDMVAEModule(mods, n_shared=2, n_private=2, diffusion_prior=False, conv_channels=(8, 16))

@@ -103,18 +103,26 @@ class IDMVAE:
         registry = _store.recall(mdata, type(self).__name__)
         self._init(mdata, registry, hyperparameters, seed)
 
-    def _init(self, mdata: MuData | None, registry: DataRegistry, hyperparameters: dict, seed: int | None) -> None:
+    def _init(
+        self, mdata: MuData | None, registry: DataRegistry, hyperparameters: dict, seed: int | None
+    ) -> None:
         clash = set(hyperparameters) & set(self._fixed)
         if clash:
             raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
-        self.hyperparameters = check_hyperparameters({**hyperparameters, **self._fixed}, registry.modality_names())
+        self.hyperparameters = check_hyperparameters(
+            {**hyperparameters, **self._fixed}, registry.modality_names()
+        )
         check_image_modalities(registry)
         self.registry = registry
         self.mdata = mdata
-        with torch.random.fork_rng(devices=[]):  # seeded initial weights, the caller's RNG untouched
+        with torch.random.fork_rng(
+            devices=[]
+        ):  # seeded initial weights, the caller's RNG untouched
             if seed is not None:
                 torch.manual_seed(seed)
-            self.module = IDMVAEModule(registry.modalities, n_batch=registry.n_batch, **self.hyperparameters)
+            self.module = IDMVAEModule(
+                registry.modalities, n_batch=registry.n_batch, **self.hyperparameters
+            )
         self.is_trained = False
         self._history: dict[str, pd.DataFrame] = {}
         self._tensor_cache = None
@@ -131,9 +139,13 @@ class IDMVAE:
         ]
         for spec in self.registry.modalities:
             where = "X" if spec.layer is None else f"layers[{spec.layer!r}]"
-            lines.append(f"  {spec.name}: {spec.n_features} features from {where}, likelihood {spec.likelihood!r}")
+            lines.append(
+                f"  {spec.name}: {spec.n_features} features from {where}, likelihood {spec.likelihood!r}"
+            )
         if self.registry.batch_key is not None:
-            lines.append(f"  covariate {self.registry.batch_key!r}: {self.registry.n_batch} categories")
+            lines.append(
+                f"  covariate {self.registry.batch_key!r}: {self.registry.n_batch} categories"
+            )
         n_params = sum(t.numel() for t in self.module.parameters())
         lines.append(f"  {n_params:,} parameters")
         return "\n".join(lines)
@@ -211,23 +223,33 @@ class IDMVAE:
         logger, callbacks, enable_progress_bar, **trainer_kwargs
             More Lightning ``Trainer`` arguments.
         """
-        check_train_arguments(max_epochs, batch_size, lr, weight_decay, train_size, early_stopping_patience)
+        check_train_arguments(
+            max_epochs, batch_size, lr, weight_decay, train_size, early_stopping_patience
+        )
         tensors = self._tensors(None)
         pl.seed_everything(seed, workers=True, verbose=False)
         order = np.random.default_rng(seed).permutation(tensors.n_obs)
-        n_train = tensors.n_obs if train_size >= 1 else max(1, int(round(train_size * tensors.n_obs)))
+        n_train = (
+            tensors.n_obs if train_size >= 1 else max(1, int(round(train_size * tensors.n_obs)))
+        )
         train_idx, val_idx = np.sort(order[:n_train]), np.sort(order[n_train:])
         if self.hyperparameters["standardize_inputs"] and not self.is_trained:
             self.module.fit_input_standardization(lambda m: _observed_chunks(tensors, train_idx, m))
         train_loader = self._loader(tensors, train_idx, batch_size, shuffle=True, seed=seed)
-        val_loader = self._loader(tensors, val_idx, batch_size, shuffle=False) if len(val_idx) else None
+        val_loader = (
+            self._loader(tensors, val_idx, batch_size, shuffle=False) if len(val_idx) else None
+        )
 
         history = HistoryLogger()
         loggers = [history] + ([] if logger in (None, False) else list(np.atleast_1d(logger)))
         callbacks = list(callbacks or [])
         if early_stopping:
             monitor = "validation_loss" if val_loader is not None else "train_loss"
-            callbacks.append(pl.callbacks.EarlyStopping(monitor=monitor, patience=early_stopping_patience, mode="min"))
+            callbacks.append(
+                pl.callbacks.EarlyStopping(
+                    monitor=monitor, patience=early_stopping_patience, mode="min"
+                )
+            )
         trainer_kwargs.setdefault("enable_checkpointing", False)
         trainer_kwargs.setdefault("enable_model_summary", False)
         trainer_kwargs.setdefault("num_sanity_val_steps", 0)
@@ -265,9 +287,13 @@ class IDMVAE:
         device = self.device
         parts = []
         for batch in self._loader(tensors, idx, batch_size or 1024, shuffle=False):
-            cov = self.module.covariates(None if batch["batch_index"] is None else batch["batch_index"].to(device))
+            cov = self.module.covariates(
+                None if batch["batch_index"] is None else batch["batch_index"].to(device)
+            )
             post = self.module.encode([x.to(device) for x in batch["x"]], cov)
-            parts.append([t.cpu() for t in (post.mu_z, post.sd_z, post.mu_w, post.sd_w)] + [batch["mask"]])
+            parts.append(
+                [t.cpu() for t in (post.mu_z, post.sd_z, post.mu_w, post.sd_w)] + [batch["mask"]]
+            )
         mu_z, sd_z, mu_w, sd_w = (torch.cat([p[i] for p in parts], dim=1).numpy() for i in range(4))
         mask = torch.cat([p[4] for p in parts]).numpy()
         return mu_z, sd_z, mu_w, sd_w, mask
@@ -275,7 +301,9 @@ class IDMVAE:
     def _modality_index(self, modality: str) -> int:
         names = self.registry.modality_names()
         if modality not in names:
-            raise KeyError(f"modality {modality!r} is not registered with this model; registered: {list(names)}")
+            raise KeyError(
+                f"modality {modality!r} is not registered with this model; registered: {list(names)}"
+            )
         return names.index(modality)
 
     def get_latent_representation(
@@ -317,7 +345,9 @@ class IDMVAE:
         if kind not in ("shared", "private"):
             raise ValueError(f"kind must be 'shared' or 'private', got {kind!r}")
         if kind == "private" and modality is None:
-            raise ValueError("kind='private' needs modality= (one of " f"{list(self.registry.modality_names())})")
+            raise ValueError(
+                f"kind='private' needs modality= (one of {list(self.registry.modality_names())})"
+            )
         m = None if modality is None else self._modality_index(modality)
         mu_z, sd_z, mu_w, sd_w, mask = self._posterior(mdata, indices, batch_size)
         rng = np.random.default_rng(seed)
@@ -326,7 +356,9 @@ class IDMVAE:
                 return _mixture_mean(mu_z, mask)
             pick = _random_present(rng, mask)
             rows = np.arange(mask.shape[0])
-            return (mu_z[pick, rows] + sd_z[pick, rows] * rng.standard_normal(mu_z.shape[1:])).astype(np.float32)
+            return (
+                mu_z[pick, rows] + sd_z[pick, rows] * rng.standard_normal(mu_z.shape[1:])
+            ).astype(np.float32)
         mu, sd = (mu_z[m], sd_z[m]) if kind == "shared" else (mu_w[m], sd_w[m])
         out = mu if give_mean else mu + sd * rng.standard_normal(mu.shape)
         out = out.astype(np.float32)
@@ -345,7 +377,10 @@ class IDMVAE:
         keys = _obsm_keys(prefix, self.registry.modality_names())
         target.obsm[keys["shared"]] = _mixture_mean(mu_z, mask)
         for m, name in enumerate(self.registry.modality_names()):
-            for key, values in ((keys["shared_mod"][name], mu_z[m]), (keys["private"][name], mu_w[m])):
+            for key, values in (
+                (keys["shared_mod"][name], mu_z[m]),
+                (keys["private"][name], mu_w[m]),
+            ):
                 emb = values.astype(np.float32)
                 emb[~mask[:, m]] = np.nan
                 target.obsm[key] = emb
@@ -412,13 +447,17 @@ class IDMVAE:
         w = self._prior_private(t, len(idx), generator)
         cov = self._covariates(tensors, idx)
         lib = self._library(t, tensors, torch.as_tensor(idx))
-        out = self.module.decode_mean(
-            t,
-            torch.as_tensor(z, device=self.device),
-            w,
-            cov,
-            None if lib is None else lib.to(self.device),
-        ).cpu().numpy()
+        out = (
+            self.module.decode_mean(
+                t,
+                torch.as_tensor(z, device=self.device),
+                w,
+                cov,
+                None if lib is None else lib.to(self.device),
+            )
+            .cpu()
+            .numpy()
+        )
         out[~has_source] = np.nan
         return out
 
@@ -435,11 +474,15 @@ class IDMVAE:
         cats = list(self.registry.batch_categories)
         name = cats[0] if batch is None else str(batch)
         if name not in cats:
-            raise KeyError(f"batch {batch!r} is not a category of {self.registry.batch_key!r}: {cats}")
+            raise KeyError(
+                f"batch {batch!r} is not a category of {self.registry.batch_key!r}: {cats}"
+            )
         return torch.full((n,), cats.index(name), dtype=torch.long, device=self.device)
 
     @torch.no_grad()
-    def generate(self, n_samples: int, *, seed: int = 0, batch: str | None = None) -> dict[str, np.ndarray]:
+    def generate(
+        self, n_samples: int, *, seed: int = 0, batch: str | None = None
+    ) -> dict[str, np.ndarray]:
         """Unconditional samples: z and every w_m from their (diffusion) priors, decoded to each modality.
 
         Parameters
@@ -485,12 +528,16 @@ class IDMVAE:
         if z.ndim != 2 or z.shape[1] != self.module.n_shared:
             raise ValueError(f"z must have shape (n, {self.module.n_shared}), got {tuple(z.shape)}")
         if w.shape != (z.shape[0], self.module.n_private):
-            raise ValueError(f"w must have shape ({z.shape[0]}, {self.module.n_private}), got {tuple(w.shape)}")
+            raise ValueError(
+                f"w must have shape ({z.shape[0]}, {self.module.n_private}), got {tuple(w.shape)}"
+            )
         spec = self.registry.modalities[m]
         lib = None
         if spec.likelihood in ("nb", "zinb"):
             lib = np.exp(spec.library_log_mean) if library is None else library
-            lib = torch.as_tensor(np.broadcast_to(np.asarray(lib, dtype=np.float32), (z.shape[0],)).copy())[:, None]
+            lib = torch.as_tensor(
+                np.broadcast_to(np.asarray(lib, dtype=np.float32), (z.shape[0],)).copy()
+            )[:, None]
             lib = lib.to(self.device)
         cov = self.module.covariates(self._batch_codes(batch, z.shape[0]))
         self.module.eval()
@@ -498,7 +545,10 @@ class IDMVAE:
 
     @torch.no_grad()
     def get_reconstruction_error(
-        self, mdata: MuData | None = None, indices: Sequence[int] | None = None, batch_size: int | None = None
+        self,
+        mdata: MuData | None = None,
+        indices: Sequence[int] | None = None,
+        batch_size: int | None = None,
     ) -> dict[str, float]:
         """Mean negative log-likelihood per sample of each modality reconstructed from its own posterior means."""
         tensors = self._tensors(mdata)
@@ -508,7 +558,9 @@ class IDMVAE:
         device = self.device
         self.module.eval()
         for batch in self._loader(tensors, idx, batch_size or 1024, shuffle=False):
-            cov = self.module.covariates(None if batch["batch_index"] is None else batch["batch_index"].to(device))
+            cov = self.module.covariates(
+                None if batch["batch_index"] is None else batch["batch_index"].to(device)
+            )
             xs = [x.to(device) for x in batch["x"]]
             post = self.module.encode(xs, cov)
             for m, lik in enumerate(self.module.likelihoods):
@@ -572,4 +624,3 @@ def _plain(value):
     if value is None:
         return "None"
     return value
-

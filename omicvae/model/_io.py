@@ -26,11 +26,15 @@ def save(model, dir_path: Path, *, overwrite: bool, save_mdata: bool) -> None:
     payload = {
         "class": type(model).__name__,
         "omicvae_version": __version__,
-        "hyperparameters": {k: v for k, v in model.hyperparameters.items() if k not in model._fixed},
+        "hyperparameters": {
+            k: v for k, v in model.hyperparameters.items() if k not in model._fixed
+        },
         "registry": model.registry.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.module.state_dict().items()},
         "is_trained": model.is_trained,
-        "history": {k: v.to_dict(orient="list") | {"epoch": list(v.index)} for k, v in model.history.items()},
+        "history": {
+            k: v.to_dict(orient="list") | {"epoch": list(v.index)} for k, v in model.history.items()
+        },
     }
     torch.save(payload, target)
     if save_mdata:
@@ -44,7 +48,9 @@ def load(cls, dir_path: Path, mdata):
         raise FileNotFoundError(f"no saved model in {dir_path} (expected {MODEL_FILE})")
     payload = torch.load(source, map_location="cpu", weights_only=True)
     if payload["class"] != cls.__name__:
-        raise TypeError(f"{dir_path} holds a {payload['class']} model; load it with {payload['class']}.load")
+        raise TypeError(
+            f"{dir_path} holds a {payload['class']} model; load it with {payload['class']}.load"
+        )
     if mdata is None:
         saved = dir_path / MDATA_FILE
         if not saved.exists():
@@ -58,7 +64,9 @@ def load(cls, dir_path: Path, mdata):
     model.module.eval()
     model.is_trained = payload["is_trained"]
     model._history = {
-        k: pd.DataFrame({c: v[c] for c in v if c != "epoch"}, index=pd.Index(v["epoch"], name="epoch"))
+        k: pd.DataFrame(
+            {c: v[c] for c in v if c != "epoch"}, index=pd.Index(v["epoch"], name="epoch")
+        )
         for k, v in payload["history"].items()
     }
     return model

@@ -54,7 +54,13 @@ def check_hyperparameters(params: dict, modality_names) -> dict:
     if unknown:
         raise TypeError(f"unknown hyper-parameters {sorted(unknown)}; known: {sorted(DEFAULTS)}")
     p = {**DEFAULTS, **params}
-    for name in ("n_shared", "n_private", "diffusion_hidden", "diffusion_steps", "diffusion_sample_steps"):
+    for name in (
+        "n_shared",
+        "n_private",
+        "diffusion_hidden",
+        "diffusion_steps",
+        "diffusion_sample_steps",
+    ):
         _positive_int(name, p[name])
     for name in ("cross_mi_weight", "gen_aug_weight", "diffusion_weight", "beta"):
         _non_negative(name, p[name])
@@ -75,25 +81,35 @@ def check_hyperparameters(params: dict, modality_names) -> dict:
             _positive_int(f"every width in {name}", width)
         p[name] = widths
     if p["activation"] not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {p['activation']!r}")
+        raise ValueError(
+            f"activation must be one of {sorted(_ACTIVATIONS)}, got {p['activation']!r}"
+        )
     if p["image_family"] not in ("laplace", "bernoulli"):
-        raise ValueError(f"image_family must be 'laplace' or 'bernoulli', got {p['image_family']!r}")
+        raise ValueError(
+            f"image_family must be 'laplace' or 'bernoulli', got {p['image_family']!r}"
+        )
     for name in ("diffusion_prior", "separate_towers", "layer_norm", "standardize_inputs"):
         if not isinstance(p[name], bool):
             raise TypeError(f"{name} must be True or False, got {p[name]!r}")
     scale = p["likelihood_scale"]
     if scale is not None:
         if not isinstance(scale, Mapping):
-            raise TypeError(f"likelihood_scale must be a dict {{modality: scale}}, got {type(scale).__name__}")
+            raise TypeError(
+                f"likelihood_scale must be a dict {{modality: scale}}, got {type(scale).__name__}"
+            )
         for mod, value in scale.items():
             if mod not in modality_names:
-                raise KeyError(f"likelihood_scale names modality {mod!r}, which is not registered ({list(modality_names)})")
+                raise KeyError(
+                    f"likelihood_scale names modality {mod!r}, which is not registered ({list(modality_names)})"
+                )
             _positive(f"likelihood_scale[{mod!r}]", value)
         p["likelihood_scale"] = {k: float(v) for k, v in scale.items()}
     return p
 
 
-def check_train_arguments(max_epochs, batch_size, lr, weight_decay, train_size, early_stopping_patience) -> None:
+def check_train_arguments(
+    max_epochs, batch_size, lr, weight_decay, train_size, early_stopping_patience
+) -> None:
     """Validate the arguments of :meth:`IDMVAE.train`."""
     _positive_int("max_epochs", max_epochs)
     _positive_int("batch_size", batch_size)
