@@ -1,0 +1,5 @@
+"""The ``omicvae`` command line: ``omicvae demo`` (TCGA-ACC) and ``omicvae fit`` (your TCGA files)."""
+
+from ._main import build_parser, main
+
+__all__ = ["build_parser", "main"]

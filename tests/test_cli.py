@@ -1,0 +1,170 @@
+"""The ``omicvae`` command line: help, the quick demo, ``fit`` on TCGA-layout files, bad arguments."""
+
+import subprocess
+import sys
+
+import mudata as md
+import numpy as np
+import pandas as pd
+import pytest
+
+from omicvae.cli import main
+
+
+def _read(path):
+    with md.set_options(pull_on_update=False):
+        return md.read_h5mu(path)
+
+
+FAST = ["--epochs", "2", "--no-progress", "--threads", "1", "--n-shared", "4", "--n-private", "3"]
+
+
+def test_help_lists_both_commands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "demo" in out and "fit" in out
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--mod", "--clinical", "--likelihood", "--layer", "--label", "--no-diffusion"):
+        assert option in out
+
+
+def test_python_dash_m_runs_the_cli():
+    proc = subprocess.run(
+        [sys.executable, "-m", "omicvae", "--version"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("omicvae ")
+
+
+def test_demo_quick(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--quick", "--out", str(out), "--no-progress", "--threads", "1"]) == 0
+    printed = capsys.readouterr().out
+    for text in (
+        "Prediction of 'C1A.C1B'",
+        "Clustering:",
+        "ARI",
+        "Survival by idmvae_leiden",
+        "log-rank",
+        "Wall time",
+    ):
+        assert text in printed
+    mdata = _read(out / "tcga_acc_idmvae.h5mu")
+    assert mdata.obsm["X_idmvae_shared"].shape == (92, 16)
+    for mod in ("rna", "mirna", "cnv", "protein", "mutation"):
+        assert mdata.obsm[f"X_idmvae_private_{mod}"].shape == (92, 32)
+        assert f"X_idmvae_shared_{mod}" in mdata.obsm
+    assert mdata.obs["idmvae_leiden"].notna().all()
+    for name in (
+        "umap_shared_private.png",
+        "training_curves.png",
+        "kaplan_meier.png",
+        "summary.txt",
+    ):
+        assert (out / name).stat().st_size > 0
+
+
+def _write_matrix(path, frame):
+    """features x samples, tab-separated, barcodes as columns (the GDC/Xena layout)."""
+    frame.to_csv(path, sep="\t", index_label="sample", na_rep="NA")
+    return path
+
+
+@pytest.fixture
+def tcga_files(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 40
+    patients = [f"TCGA-AB-{1000 + i}" for i in range(n)]
+    subtype = np.array(["A", "B"])[np.arange(n) % 2]
+    signal = np.where(subtype == "A", 1.0, -1.0)[None, :]
+    rna = np.exp(2 + signal * rng.normal(1, 0.2, (12, 1)) + rng.normal(0, 0.5, (12, n)))
+    mirna = rng.poisson(np.exp(3 + 0.5 * signal + rng.normal(0, 0.3, (8, n))))
+    mirna = mirna.astype(float)
+    mirna[3, 10] = np.nan  # one missing value: the feature is dropped with --drop-nan-features
+    rna_cols = [f"{p}-01A-11R-A29S-07" for p in patients[:36]]  # 4 patients lack RNA
+    mirna_cols = [f"{p}-01" for p in patients[4:]]  # 4 others lack miRNA
+    files = {
+        "rna": _write_matrix(
+            tmp_path / "rna.tsv",
+            pd.DataFrame(rna[:, :36], index=[f"G{i}|{i}" for i in range(12)], columns=rna_cols),
+        ),
+        "mirna": _write_matrix(
+            tmp_path / "mirna.tsv",
+            pd.DataFrame(
+                mirna[:, 4:], index=[f"hsa-mir-{i}" for i in range(8)], columns=mirna_cols
+            ),
+        ),
+    }
+    dead = rng.random(n) < 0.4
+    clinical = pd.DataFrame(
+        {
+            "vital_status": np.where(dead, "dead", "alive"),
+            "days_to_death": np.where(dead, rng.integers(100, 2000, n).astype(str), "NA"),
+            "days_to_last_followup": np.where(dead, "NA", rng.integers(100, 3000, n).astype(str)),
+            "subtype": subtype,
+        },
+        index=pd.Index(patients, name="bcr_patient_barcode"),
+    )
+    clinical.to_csv(tmp_path / "clinical.tsv", sep="\t")
+    files["clinical"] = tmp_path / "clinical.tsv"
+    return files
+
+
+def test_fit_on_tcga_files(tcga_files, tmp_path, capsys):
+    out = tmp_path / "fit"
+    args = ["fit", "--mod", f"rna={tcga_files['rna']}", "--mod", f"mirna={tcga_files['mirna']}",
+            "--clinical", str(tcga_files["clinical"]), "--likelihood", "rna=normal",
+            "--likelihood", "mirna=nb", "--layer", "rna=log1p", "--label", "subtype",
+            "--drop-nan-features", "--out", str(out), "--batch-size", "16", *FAST]  # fmt: skip
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "Prediction of 'subtype'" in printed and "vs subtype" in printed
+    assert "Survival by idmvae_leiden" in printed or "single cluster" in printed
+    mdata = _read(out / "idmvae.h5mu")
+    assert mdata.n_obs == 40
+    assert mdata.obsm["X_idmvae_shared"].shape == (40, 4)
+    assert np.isnan(mdata.obsm["X_idmvae_private_rna"]).all(axis=1).sum() == 4
+    assert "log1p" in mdata.mod["rna"].layers
+    assert mdata.mod["mirna"].n_vars == 7  # the feature with a missing value was dropped
+    assert "idmvae_leiden" in mdata.obs
+    assert (out / "umap_shared_private.png").exists() and (out / "training_curves.png").exists()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--mod", "rna"], "expected NAME=PATH"),
+        (["--mod", "rna=missing.tsv"], "does not exist"),
+        (["--likelihood", "protein=normal"], "unknown modality 'protein'"),
+        (["--likelihood", "rna=gaussian"], "unknown likelihood 'gaussian'"),
+        (["--layer", "rna=counts"], "only layer computed"),
+        (["--label", "PAM50"], "no such clinical column"),
+        (["--likelihood", "rna=nb"], "rna"),  # non-integer values for a count likelihood
+        (["--devices", "two"], "--devices"),
+    ],
+)
+def test_bad_arguments_exit_2(tcga_files, tmp_path, capsys, extra, message):
+    base = ["fit", "--mod", f"rna={tcga_files['rna']}", "--clinical", str(tcga_files["clinical"]),
+            "--out", str(tmp_path / "bad"), *FAST]  # fmt: skip
+    if extra[0] == "--mod":
+        base = base[:1] + base[3:]
+    code = main([*base, *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "omicvae fit: error:" in err and message in err
+
+
+def test_missing_values_need_a_decision(tcga_files, tmp_path, capsys):
+    args = ["fit", "--mod", f"mirna={tcga_files['mirna']}", "--out", str(tmp_path / "nan"), *FAST]
+    assert main(args) == 2
+    assert "--drop-nan-features" in capsys.readouterr().err
+
+
+def test_missing_required_mod_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["fit"])
+    assert exc.value.code == 2
+    assert "--mod" in capsys.readouterr().err
