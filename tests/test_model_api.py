@@ -192,3 +192,17 @@ def test_standardize_inputs_fits_on_the_training_split_and_survives_save_load(si
     np.testing.assert_array_equal(
         loaded.get_latent_representation(), model.get_latent_representation()
     )
+
+
+def test_presets_defaults_and_overrides(sim_mdata):
+    IDMVAE.setup_mudata(sim_mdata)
+    default = IDMVAE(sim_mdata).hyperparameters
+    paper = IDMVAE(sim_mdata, preset="paper_tcga").hyperparameters
+    assert default["standardize_inputs"] and not paper["standardize_inputs"]
+    assert {k: v for k, v in default.items() if k != "standardize_inputs"} == {
+        k: v for k, v in paper.items() if k != "standardize_inputs"
+    }
+    assert (paper["n_shared"], paper["n_private"], paper["cross_mi_weight"], paper["gen_aug_weight"]) == (16, 32, 10.0, 1e-3)
+    assert (paper["diffusion_weight"], paper["beta"], paper["encoder_hidden"]) == (0.1, 2.5, (128, 64))
+    images = IDMVAE(sim_mdata, preset="paper_polymnist", n_private=8).hyperparameters
+    assert images["cross_mi_weight"] == 80.0 and images["n_shared"] == 32 and images["n_private"] == 8

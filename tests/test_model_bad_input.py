@@ -88,6 +88,11 @@ def test_bad_train_arguments(fresh, kwargs, message):
     assert_mudata_unchanged(fresh, before)
 
 
+def test_unknown_preset(fresh):
+    with pytest.raises(ValueError, match="unknown preset 'tcga'; expected None or one of"):
+        IDMVAE(fresh, preset="tcga")
+
+
 def test_model_without_setup():
     mdata = ov.datasets.simulate(n_obs=20, n_features=4, seed=0)
     with pytest.raises(
