@@ -39,8 +39,8 @@ PAPER = {  # method.md §3, PolyMNIST-Quadrant column
 }
 VARIANTS = {
     "IDMVAE": dict(diffusion_prior=False),
-    "IDMVAE + diffusion prior": dict(diffusion_prior=True),
     "MMVAE+": dict(cross_mi_weight=0.0, gen_aug_weight=0.0, diffusion_prior=False),
+    "IDMVAE + diffusion prior": dict(diffusion_prior=True),
     "IDMVAE λ1 = 0": dict(cross_mi_weight=0.0, diffusion_prior=False),
     "IDMVAE λ2 = 0": dict(gen_aug_weight=0.0, diffusion_prior=False),
 }
@@ -68,13 +68,13 @@ def parse_args():
     )
     p.add_argument("--image-size", type=int, default=32)
     p.add_argument("--n-views", type=int, default=5)
-    p.add_argument("--n-train", type=int, default=3000)
-    p.add_argument("--n-test", type=int, default=1000)
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--n-train", type=int, default=2000)
+    p.add_argument("--n-test", type=int, default=500)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--conv-channels", type=int, nargs="+", default=[16, 32, 64, 128])
+    p.add_argument("--conv-channels", type=int, nargs="+", default=[16, 32, 64])
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    p.add_argument("--n-unconditional", type=int, default=500)
+    p.add_argument("--n-unconditional", type=int, default=300)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--accelerator", default="auto")
     p.add_argument("--seed", type=int, default=0)
