@@ -79,6 +79,13 @@ def _model_options(parser: argparse.ArgumentParser, epochs: int) -> None:
         help="weight of the diffusion-prior loss (0.1)",
     )
     model.add_argument("--no-diffusion", action="store_true", help="Gaussian priors only")
+    model.add_argument(
+        "--raw-inputs",
+        action="store_true",
+        help="feed the encoders the values as they are (the paper's setting); by default each "
+        "input feature is z-scored with training-split statistics, which omics on very different "
+        "scales (read counts next to copy-number calls) need",
+    )
 
     train = parser.add_argument_group("training")
     train.add_argument(
@@ -91,9 +98,10 @@ def _model_options(parser: argparse.ArgumentParser, epochs: int) -> None:
     train.add_argument(
         "--train-size",
         type=float,
-        default=0.9,
+        default=1.0,
         metavar="F",
-        help="training fraction; the rest is the validation split (0.9)",
+        help="fraction of samples trained on; the rest form a validation split that only "
+        "monitors the loss (1.0: all samples, as no labels are used)",
     )
     train.add_argument(
         "--seed", type=int, default=0, help="seed of weights, split and shuffling (0)"
@@ -114,9 +122,10 @@ def _model_options(parser: argparse.ArgumentParser, epochs: int) -> None:
     train.add_argument(
         "--threads",
         type=int,
-        default=None,
+        default=1,
         metavar="N",
-        help="CPU threads of torch (torch's default)",
+        help="CPU threads of torch (1: fastest for these small networks, above all on a busy "
+        "machine; 0: torch's default)",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -239,8 +248,8 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise UsageError(f"--lr must be positive, got {args.lr}")
     if not 0 < args.train_size <= 1:
         raise UsageError(f"--train-size must be in (0, 1], got {args.train_size}")
-    if args.threads is not None and args.threads <= 0:
-        raise UsageError(f"--threads must be a positive integer, got {args.threads}")
+    if args.threads < 0:
+        raise UsageError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
 
 
 def _config(args: argparse.Namespace, out: Path):
@@ -254,6 +263,7 @@ def _config(args: argparse.Namespace, out: Path):
         beta=args.beta,
         diffusion_prior=not args.no_diffusion,
         diffusion_weight=args.diffusion_weight,
+        standardize_inputs=not args.raw_inputs,
     )
     train = dict(
         max_epochs=args.epochs,
@@ -375,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_numbers(args)
         parse_devices(args.devices)
-        if args.threads is not None:
+        if args.threads > 0:
             import torch
 
             torch.set_num_threads(args.threads)

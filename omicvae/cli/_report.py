@@ -85,7 +85,7 @@ def survival_summary(result, key: str, time: str) -> str:
     """Log-rank test across clusters and the per-cluster table."""
     lines = [
         f"Survival by {key} (log-rank, {result.degrees_of_freedom} df): "
-        f"chi2 {result.test_statistic:.2f}, p = {result.p_value:.3g}"
+        f"chi2 {result.test_statistic:.2f}, p = {_p(result.p_value)}"
     ]
     for name, row in result.groups.iterrows():
         median = row["median_survival"]
@@ -95,6 +95,10 @@ def survival_summary(result, key: str, time: str) -> str:
             f"   median {time} {median}"
         )
     return "\n".join(lines)
+
+
+def _p(p: float) -> str:
+    return f"{p:.1e}" if p < 1e-3 else f"{p:.3f}"
 
 
 def files_summary(files: dict[str, Path]) -> str:
