@@ -90,6 +90,8 @@ def quiet_lightning() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     # emitted by Lightning itself with current torch; nothing a user can act on
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+    # training on all samples (train_size=1) leaves the model's validation step unused on purpose
+    warnings.filterwarnings("ignore", message=r".*no `val_dataloader`.*")
 
 
 @contextmanager
