@@ -324,7 +324,8 @@ def test_standardized_inputs_match_reference_and_use_training_statistics():
     module.fit_input_standardization(lambda m: [batch["x"][m][:4], batch["x"][m][4:]])
     inp = module.likelihoods[0].encoder_input(batch["x"][0])
     torch.testing.assert_close(module.input_loc_0, inp.mean(0))
-    torch.testing.assert_close(module.input_scale_0, inp.std(0, unbiased=False).clamp(min=1e-3))
+    std = inp.std(0, unbiased=False)
+    torch.testing.assert_close(module.input_scale_0, torch.where(std < 1e-3, torch.ones_like(std), std))
     post = module.encode(batch["x"], None)
     noise = module.draw_noise(post)
     out = module.loss(batch, noise)
@@ -350,3 +351,15 @@ def test_conv_channels_set_the_image_network_widths():
     assert [c.out_channels for c in convs] == [8, 16, 32]
     with pytest.raises(ValueError, match="32x32 images need 3 convolution widths"):
         IDMVAEModule(mods, n_shared=2, n_private=2, diffusion_prior=False, conv_channels=(8, 16))
+
+
+def test_constant_training_features_are_only_centred():
+    module = make_module(standardize_inputs=True)
+    batch = make_batch(full=True)
+    x = batch["x"][1].clone()
+    x[:, 2] = 0.7  # constant in the training data
+    module.fit_input_standardization(lambda m: [x] if m == 1 else [batch["x"][m]])
+    assert module.input_scale_1[2].item() == 1.0 and module.input_loc_1[2].item() == pytest.approx(0.7)
+    new = x[:1].clone()
+    new[0, 2] = 1.7  # a new sample differs from the constant by 1: its standardised input is 1, not 1000
+    assert module.standardize(1, new)[0, 2].item() == pytest.approx(1.0)

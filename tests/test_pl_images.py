@@ -40,7 +40,7 @@ class FakeModel:
             "diffusion": pd.DataFrame({"train": 0.5 + decay, "validation": 0.6 + decay}, epochs),
         }
 
-    def get_latent_representation(self, kind="shared", modality=None, indices=None):
+    def get_latent_representation(self, kind="shared", modality=None, indices=None, mdata=None):
         labels = self.classes if kind == "shared" else self.styles
         return np.eye(K)[labels[np.asarray(indices)]]
 

@@ -275,6 +275,8 @@ class IDMVAE:
         with warnings.catch_warnings():
             # in-memory batches are fetched by tensor indexing: worker processes would only add overhead
             warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+            # train_size=1 means no validation split: not a misconfiguration
+            warnings.filterwarnings("ignore", message=".*`validation_step` but have no `val_dataloader`.*")
             trainer.fit(plan, train_dataloaders=train_loader, val_dataloaders=val_loader)
         self.module.eval()
         self._last_world_size = trainer.world_size

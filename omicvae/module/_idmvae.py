@@ -206,7 +206,7 @@ class IDMVAEModule(nn.Module):
         rows_of_modality
             Callable ``m -> iterable of (n, n_features) data chunks`` (observed samples only).
         min_scale
-            Floor of the standard deviation (constant features are only centred).
+            Features whose standard deviation is below this are only centred (scale 1).
         """
         for m, lik in enumerate(self.likelihoods):
             loc = getattr(self, f"input_loc_{m}")
@@ -221,9 +221,12 @@ class IDMVAEModule(nn.Module):
             if count == 0:
                 continue
             mean = total / count
-            var = (total_sq / count - mean.pow(2)).clamp(min=0)
+            std = (total_sq / count - mean.pow(2)).clamp(min=0).sqrt()
             loc.copy_(mean.float())
-            getattr(self, f"input_scale_{m}").copy_(var.sqrt().clamp(min=min_scale).float())
+            # a feature (almost) constant in the training data is only centred: dividing by a tiny
+            # scale would turn any other value it takes on new samples into an enormous input
+            scale = torch.where(std < min_scale, torch.ones_like(std), std)
+            getattr(self, f"input_scale_{m}").copy_(scale.float())
 
     def covariates(self, batch_index: torch.Tensor | None) -> torch.Tensor | None:
         """One-hot covariates, or ``None`` when the model has none."""

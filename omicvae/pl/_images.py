@@ -147,8 +147,9 @@ def swap_grid(
                 f"indices: samples {idx[~present[idx]].tolist()} lack modality {modality!r}"
             )
     k = len(idx)
-    z = model.get_latent_representation(kind="shared", modality=modality, indices=idx)
-    w = model.get_latent_representation(kind="private", modality=modality, indices=idx)
+    # indices are rows of ``mdata``, which need not be the MuData the model was trained on
+    z = model.get_latent_representation(kind="shared", modality=modality, indices=idx, mdata=mdata)
+    w = model.get_latent_representation(kind="private", modality=modality, indices=idx, mdata=mdata)
     swapped = np.asarray(model.decode(np.repeat(z, k, axis=0), np.tile(w, (k, 1)), modality))
     swapped = swapped.reshape(k, k, -1)
 
