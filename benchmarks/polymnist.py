@@ -224,6 +224,19 @@ def main():
             f"{name}: probes {results[name]['probes']}, coherence {results[name]['coherence']}",
             flush=True,
         )
+        write(
+            args, results, start
+        )  # after every variant, so an interrupted run keeps what it measured
+    print(markdown(*_read(args.out)))
+
+
+def _read(out: Path) -> tuple[dict, dict]:
+    saved = json.loads((out / "polymnist.json").read_text())
+    return saved["results"], saved["meta"]
+
+
+def write(args, results: dict, start: float) -> None:
+    """Write the JSON and markdown results for the variants finished so far."""
     meta = {
         "n_views": args.n_views,
         "image_size": args.image_size,
@@ -245,7 +258,6 @@ def main():
         json.dumps({"meta": meta, "results": results}, indent=2)
     )
     (args.out / "polymnist.md").write_text(markdown(results, meta))
-    print(markdown(results, meta))
 
 
 if __name__ == "__main__":
