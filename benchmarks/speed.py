@@ -41,20 +41,52 @@ RESULTS = HERE / "results"
 N_TCGA = 538
 
 TCGA = dict(
-    data="simulate", n_obs=N_TCGA, n_mod=2, n_features=100, batch_size=128,
-    hyper=dict(n_shared=16, n_private=32, beta=2.5, cross_mi_weight=10.0, gen_aug_weight=1e-3,
-               diffusion_prior=True, diffusion_weight=0.1, encoder_hidden=(128, 64), decoder_hidden=(64, 128),
-               diffusion_hidden=512, diffusion_steps=1000),
+    data="simulate",
+    n_obs=N_TCGA,
+    n_mod=2,
+    n_features=100,
+    batch_size=128,
+    hyper=dict(
+        n_shared=16,
+        n_private=32,
+        beta=2.5,
+        cross_mi_weight=10.0,
+        gen_aug_weight=1e-3,
+        diffusion_prior=True,
+        diffusion_weight=0.1,
+        encoder_hidden=(128, 64),
+        decoder_hidden=(64, 128),
+        diffusion_hidden=512,
+        diffusion_steps=1000,
+    ),
 )
-MMVAE_PLUS = {**TCGA, "hyper": {**TCGA["hyper"], "cross_mi_weight": 0.0, "gen_aug_weight": 0.0,
-                                "diffusion_prior": False}}
+MMVAE_PLUS = {
+    **TCGA,
+    "hyper": {
+        **TCGA["hyper"],
+        "cross_mi_weight": 0.0,
+        "gen_aug_weight": 0.0,
+        "diffusion_prior": False,
+    },
+}
 SMALL_DIFFUSION = {**TCGA, "hyper": {**TCGA["hyper"], "diffusion_hidden": 128}}
 # 32 x 32 images (the dataset's CPU setting; the paper used 64 x 64) and one batch per epoch: a 64 px
 # step takes minutes on 2 contended cores
 POLYMNIST = dict(
-    data="polymnist", n_obs=128, image_size=32, n_mod=5, batch_size=128,
-    hyper=dict(n_shared=32, n_private=128, beta=2.5, cross_mi_weight=80.0, gen_aug_weight=20.0,
-               diffusion_prior=True, diffusion_weight=1.0),
+    data="polymnist",
+    n_obs=128,
+    image_size=32,
+    n_mod=5,
+    batch_size=128,
+    hyper=dict(
+        n_shared=32,
+        n_private=128,
+        beta=2.5,
+        cross_mi_weight=80.0,
+        gen_aug_weight=20.0,
+        diffusion_prior=True,
+        diffusion_weight=1.0,
+    ),
 )
 
 
@@ -74,13 +106,19 @@ def _build(cfg: dict):
     if cfg["data"] == "simulate":
         from omicvae.datasets import simulate
 
-        mdata = simulate(n_obs=cfg["n_obs"], noise=("normal",) * cfg["n_mod"], n_features=cfg["n_features"])
+        mdata = simulate(
+            n_obs=cfg["n_obs"], noise=("normal",) * cfg["n_mod"], n_features=cfg["n_features"]
+        )
         IDMVAE.setup_mudata(mdata, likelihoods={f"m{i}": "laplace" for i in range(cfg["n_mod"])})
     else:
         from omicvae.datasets import polymnist_quadrant
 
-        mdata = polymnist_quadrant(n_views=cfg["n_mod"], image_size=cfg["image_size"],
-                                   n_tuples_train=cfg["n_obs"], n_tuples_test=0)
+        mdata = polymnist_quadrant(
+            n_views=cfg["n_mod"],
+            image_size=cfg["image_size"],
+            n_tuples_train=cfg["n_obs"],
+            n_tuples_test=0,
+        )
         IDMVAE.setup_mudata(mdata)
     hyper = {k: tuple(v) if isinstance(v, list) else v for k, v in cfg["hyper"].items()}
     return mdata, IDMVAE(mdata, **hyper)
@@ -139,7 +177,11 @@ def _optimizer(module, kind):
 
     if kind == "plan":  # exactly what training uses
         return TrainingPlan(module).configure_optimizers()
-    flags = {"plain": dict(foreach=False), "foreach": dict(foreach=True), "fused": dict(fused=True)}[kind]
+    flags = {
+        "plain": dict(foreach=False),
+        "foreach": dict(foreach=True),
+        "fused": dict(fused=True),
+    }[kind]
     return torch.optim.Adam(module.parameters(), lr=5e-4, **flags)
 
 
@@ -174,9 +216,13 @@ def _raw_step(model, job, device) -> dict:
             step()
         sync()
         blocks.append((time.perf_counter() - t0) / job["steps"])
-    res = {"warmup_s": warmup_s, "step_s_blocks": blocks, "step_s": statistics.median(blocks),
-           "samples_per_s": job["cfg"]["batch_size"] / statistics.median(blocks),
-           "rss_before_steps_mb": rss_before}
+    res = {
+        "warmup_s": warmup_s,
+        "step_s_blocks": blocks,
+        "step_s": statistics.median(blocks),
+        "samples_per_s": job["cfg"]["batch_size"] / statistics.median(blocks),
+        "rss_before_steps_mb": rss_before,
+    }
     if device.type == "cuda":
         res["cuda_max_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
     if job.get("profile"):
@@ -208,8 +254,14 @@ def _epochs(model, job, device) -> dict:
             times.append(time.perf_counter() - self.t0)
 
     rss_before = _rss_now_mb()
-    kwargs = dict(max_epochs=1 + job["repeats"], batch_size=job["cfg"]["batch_size"], train_size=1.0,
-                  enable_progress_bar=False, callbacks=[EpochTimer()], logger=False)
+    kwargs = dict(
+        max_epochs=1 + job["repeats"],
+        batch_size=job["cfg"]["batch_size"],
+        train_size=1.0,
+        enable_progress_bar=False,
+        callbacks=[EpochTimer()],
+        logger=False,
+    )
     if device.type == "cuda":
         kwargs["accelerator"] = "gpu"
     if job.get("limit_batches"):
@@ -219,8 +271,13 @@ def _epochs(model, job, device) -> dict:
     steps_full = -(-n_obs // job["cfg"]["batch_size"])
     measured = statistics.median(times[1:])
     epoch_s = measured * steps_full / job["limit_batches"] if job.get("limit_batches") else measured
-    return {"epoch_s_all": times, "epoch_s": epoch_s, "epoch_extrapolated": bool(job.get("limit_batches")),
-            "samples_per_s": n_obs / epoch_s, "rss_before_train_mb": rss_before}
+    return {
+        "epoch_s_all": times,
+        "epoch_s": epoch_s,
+        "epoch_extrapolated": bool(job.get("limit_batches")),
+        "samples_per_s": n_obs / epoch_s,
+        "rss_before_train_mb": rss_before,
+    }
 
 
 # ------------------------------------------------------------------------------------------ orchestrator
@@ -248,7 +305,12 @@ def wait_quiet(args) -> dict:
         if load1 < args.max_load:
             return {"load1": load1, "busy_cores": busy, "waited_s": waited, "contended": False}
         if waited > args.max_wait:
-            return {"load1": load1, "busy_cores": busy, "waited_s": waited, "contended": busy >= args.max_busy}
+            return {
+                "load1": load1,
+                "busy_cores": busy,
+                "waited_s": waited,
+                "contended": busy >= args.max_busy,
+            }
         time.sleep(3)
 
 
@@ -262,18 +324,33 @@ def run_job(args, label: str, **job) -> dict:
         return done[label]
     gate = wait_quiet(args)
     t0 = time.time()
-    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(job)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", json.dumps(job)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{label} failed:\n{proc.stderr[-4000:]}")
     res = json.loads(proc.stdout.strip().splitlines()[-1])
-    res.update(label=label, kind=job["kind"], config_threads=job["threads"], gate=gate,
-               load1_after=os.getloadavg()[0], wall_s=time.time() - t0)
+    res.update(
+        label=label,
+        kind=job["kind"],
+        config_threads=job["threads"],
+        gate=gate,
+        load1_after=os.getloadavg()[0],
+        wall_s=time.time() - t0,
+    )
     rate = f"{res['samples_per_s']:.0f} samples/s"
-    timing = f"{res['step_s'] * 1e3:.1f} ms/step" if job["kind"] == "step" else f"{res['epoch_s']:.3f} s/epoch"
+    timing = (
+        f"{res['step_s'] * 1e3:.1f} ms/step"
+        if job["kind"] == "step"
+        else f"{res['epoch_s']:.3f} s/epoch"
+    )
     partial.parent.mkdir(parents=True, exist_ok=True)
     partial.write_text(json.dumps({**done, label: res}, default=str))
-    print(f"[{label}] {timing}, {rate}, load {gate['load1']:.2f} (busy {gate['busy_cores']:.2f}), "
-          f"threads {res['threads']}, peak RSS {res['rss_peak_mb']:.0f} MB", flush=True)
+    print(
+        f"[{label}] {timing}, {rate}, load {gate['load1']:.2f} (busy {gate['busy_cores']:.2f}), "
+        f"threads {res['threads']}, peak RSS {res['rss_peak_mb']:.0f} MB",
+        flush=True,
+    )
     return res
 
 
@@ -289,48 +366,108 @@ def environment() -> dict:
                 break
     except OSError:
         pass
-    return {"python": platform.python_version(), "torch": torch.__version__, "lightning": lightning.__version__,
-            "cpu": cpu, "cpu_count": os.cpu_count(), "torch_default_threads": torch.get_num_threads(),
-            "cuda_available": torch.cuda.is_available(), "platform": platform.platform(),
-            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "lightning": lightning.__version__,
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "torch_default_threads": torch.get_num_threads(),
+        "cuda_available": torch.cuda.is_available(),
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
 
 
 def main(args) -> None:
     quick = args.quick
     steps = 5 if quick else 10
-    res: dict = {"environment": environment(), "quick": quick, "settings": vars(args).copy(), "runs": {}}
+    res: dict = {
+        "environment": environment(),
+        "quick": quick,
+        "settings": vars(args).copy(),
+        "runs": {},
+    }
     runs = res["runs"]
 
     # --- TCGA at the research code's sizes: threads, optimiser variants, real training path
     for th in (1, 2):
-        runs[f"tcga_step_t{th}"] = run_job(args, f"tcga raw step, {th} thread(s)", kind="step", cfg=TCGA,
-                                           steps=steps, threads=th)
-        runs[f"tcga_epoch_t{th}"] = run_job(args, f"tcga epoch, {th} thread(s)", kind="epoch", cfg=TCGA,
-                                            threads=th, repeats=5 if quick else 7)
+        runs[f"tcga_step_t{th}"] = run_job(
+            args, f"tcga raw step, {th} thread(s)", kind="step", cfg=TCGA, steps=steps, threads=th
+        )
+        runs[f"tcga_epoch_t{th}"] = run_job(
+            args,
+            f"tcga epoch, {th} thread(s)",
+            kind="epoch",
+            cfg=TCGA,
+            threads=th,
+            repeats=5 if quick else 7,
+        )
     best = min((1, 2), key=lambda th: runs[f"tcga_epoch_t{th}"]["epoch_s"])
     res["best_threads"] = best
     for opt in ("plain", "foreach", "fused"):
-        runs[f"tcga_step_adam_{opt}"] = run_job(args, f"tcga raw step, Adam {opt}", kind="step", cfg=TCGA,
-                                                steps=steps, threads=best, optimizer=opt)
-    runs["mmvaeplus_step"] = run_job(args, "tcga MMVAE+ mode raw step", kind="step", cfg=MMVAE_PLUS,
-                                     steps=steps, threads=best)
-    runs["mmvaeplus_epoch"] = run_job(args, "tcga MMVAE+ mode epoch", kind="epoch", cfg=MMVAE_PLUS, threads=best)
-    runs["small_diffusion_epoch"] = run_job(args, "tcga, diffusion_hidden=128 (not default)", kind="epoch",
-                                            cfg=SMALL_DIFFUSION, threads=best)
-    runs["tcga_profile"] = run_job(args, "tcga profile", kind="step", cfg=TCGA, steps=10, threads=best,
-                                   repeats=1, profile=True)
+        runs[f"tcga_step_adam_{opt}"] = run_job(
+            args,
+            f"tcga raw step, Adam {opt}",
+            kind="step",
+            cfg=TCGA,
+            steps=steps,
+            threads=best,
+            optimizer=opt,
+        )
+    runs["mmvaeplus_step"] = run_job(
+        args, "tcga MMVAE+ mode raw step", kind="step", cfg=MMVAE_PLUS, steps=steps, threads=best
+    )
+    runs["mmvaeplus_epoch"] = run_job(
+        args, "tcga MMVAE+ mode epoch", kind="epoch", cfg=MMVAE_PLUS, threads=best
+    )
+    runs["small_diffusion_epoch"] = run_job(
+        args,
+        "tcga, diffusion_hidden=128 (not default)",
+        kind="epoch",
+        cfg=SMALL_DIFFUSION,
+        threads=best,
+    )
+    runs["tcga_profile"] = run_job(
+        args, "tcga profile", kind="step", cfg=TCGA, steps=10, threads=best, repeats=1, profile=True
+    )
     if args.compile:
-        runs["tcga_step_compiled"] = run_job(args, "tcga raw step, torch.compile(module.loss)", kind="step",
-                                             cfg=TCGA, steps=steps, threads=best, compile=True, warmup=3)
+        runs["tcga_step_compiled"] = run_job(
+            args,
+            "tcga raw step, torch.compile(module.loss)",
+            kind="step",
+            cfg=TCGA,
+            steps=steps,
+            threads=best,
+            compile=True,
+            warmup=3,
+        )
     poly = POLYMNIST
-    runs["polymnist_step"] = run_job(args, f"polymnist {poly['image_size']}px raw step", kind="step", cfg=poly,
-                                     steps=1, threads=best, warmup=1, repeats=3)
-    runs["polymnist_epoch"] = run_job(args, f"polymnist {poly['image_size']}px epoch", kind="epoch", cfg=poly,
-                                      threads=best, repeats=3)
+    runs["polymnist_step"] = run_job(
+        args,
+        f"polymnist {poly['image_size']}px raw step",
+        kind="step",
+        cfg=poly,
+        steps=1,
+        threads=best,
+        warmup=1,
+        repeats=3,
+    )
+    runs["polymnist_epoch"] = run_job(
+        args,
+        f"polymnist {poly['image_size']}px epoch",
+        kind="epoch",
+        cfg=poly,
+        threads=best,
+        repeats=3,
+    )
     if res["environment"]["cuda_available"]:
-        runs["tcga_step_cuda"] = run_job(args, "tcga raw step, cuda", kind="step", cfg=TCGA, steps=steps,
-                                         device="cuda")
-        runs["tcga_epoch_cuda"] = run_job(args, "tcga epoch, cuda", kind="epoch", cfg=TCGA, device="cuda")
+        runs["tcga_step_cuda"] = run_job(
+            args, "tcga raw step, cuda", kind="step", cfg=TCGA, steps=steps, device="cuda"
+        )
+        runs["tcga_epoch_cuda"] = run_job(
+            args, "tcga epoch, cuda", kind="epoch", cfg=TCGA, device="cuda"
+        )
 
     # --- scaling (2 modalities x 100 features unless varied)
     scaling = res["scaling"] = {"samples": {}, "modalities": {}, "features": {}}
@@ -339,16 +476,25 @@ def main(args) -> None:
         # 100k samples: a fixed 100 steps per epoch, extrapolated to the 782 steps of a full epoch
         limit = 100 if n == 100_000 else None
         reps = 3
-        scaling["samples"][n] = run_job(args, f"scaling samples={n}", kind="epoch", cfg=cfg, threads=best,
-                                        repeats=reps, limit_batches=limit)
+        scaling["samples"][n] = run_job(
+            args,
+            f"scaling samples={n}",
+            kind="epoch",
+            cfg=cfg,
+            threads=best,
+            repeats=reps,
+            limit_batches=limit,
+        )
     for m in (2, 4, 8):
         cfg = {**TCGA, "n_obs": 1_000, "n_mod": m}
-        scaling["modalities"][m] = run_job(args, f"scaling modalities={m}", kind="epoch", cfg=cfg, threads=best,
-                                           repeats=3)
-    for f in ((100, 1_000, 5_000) if quick else (100, 1_000, 5_000, 20_000)):
+        scaling["modalities"][m] = run_job(
+            args, f"scaling modalities={m}", kind="epoch", cfg=cfg, threads=best, repeats=3
+        )
+    for f in (100, 1_000, 5_000) if quick else (100, 1_000, 5_000, 20_000):
         cfg = {**TCGA, "n_obs": 1_000, "n_features": f}
-        scaling["features"][f] = run_job(args, f"scaling features={f}", kind="epoch", cfg=cfg, threads=best,
-                                         repeats=3)
+        scaling["features"][f] = run_job(
+            args, f"scaling features={f}", kind="epoch", cfg=cfg, threads=best, repeats=3
+        )
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -365,11 +511,14 @@ RESEARCH = {"tcga_samples_per_s": 1850, "tcga_epoch_s": 0.29, "mmvaeplus_samples
 
 
 def _categories(self_us: dict) -> dict:
-    cats = {"matmul (bmm/baddbmm/mm/addmm)": ("aten::bmm", "aten::baddbmm", "aten::mm", "aten::addmm"),
-            "optimizer (fused Adam)": ("aten::_fused_adam_", "Optimizer.step#Adam.step")}
+    cats = {
+        "matmul (bmm/baddbmm/mm/addmm)": ("aten::bmm", "aten::baddbmm", "aten::mm", "aten::addmm"),
+        "optimizer (fused Adam)": ("aten::_fused_adam_", "Optimizer.step#Adam.step"),
+    }
     out = {k: sum(self_us.get(n, 0.0) for n in names) for k, names in cats.items()}
-    out["everything else (elementwise, reductions, indexing, autograd bookkeeping)"] = (
-        sum(self_us.values()) - sum(out.values()))
+    out["everything else (elementwise, reductions, indexing, autograd bookkeeping)"] = sum(
+        self_us.values()
+    ) - sum(out.values())
     return out
 
 
@@ -402,62 +551,105 @@ def _fmt_mem(r: dict) -> str:
 
 def write_markdown(path: Path, res: dict) -> None:
     env, runs, sc = res["environment"], res["runs"], res["scaling"]
-    L = ["# Training speed", "",
-         f"Generated by `python benchmarks/speed.py{' --quick' if res['quick'] else ''}` on {env['date']}: "
-         f"{env['cpu']}, {env['cpu_count']} cores, torch {env['torch']}, lightning {env['lightning']}, "
-         f"Python {env['python']}. GPU: {'yes' if env['cuda_available'] else 'none on this machine'}.",
-         f"Threads for the rows below the thread comparison: {res['best_threads']} (the faster in the "
-         "thread comparison). Every figure is the median of >= 3 repeats; `load` is the 1-minute load "
-         "average when the measurement started, `busy` the cores other processes used in a 2 s sample.",
-         "", "## TCGA configuration (2 x 100 features, batch 128, z 16, w 32, diffusion prior on)", "",
-         "| run | threads | ms/step (raw) | s/epoch (538 samples) | samples/s | peak RSS MB | load / busy |",
-         "|---|---|---|---|---|---|---|"]
+    L = [
+        "# Training speed",
+        "",
+        f"Generated by `python benchmarks/speed.py{' --quick' if res['quick'] else ''}` on {env['date']}: "
+        f"{env['cpu']}, {env['cpu_count']} cores, torch {env['torch']}, lightning {env['lightning']}, "
+        f"Python {env['python']}. GPU: {'yes' if env['cuda_available'] else 'none on this machine'}.",
+        f"Threads for the rows below the thread comparison: {res['best_threads']} (the faster in the "
+        "thread comparison). Every figure is the median of >= 3 repeats; `load` is the 1-minute load "
+        "average when the measurement started, `busy` the cores other processes used in a 2 s sample.",
+        "",
+        "## TCGA configuration (2 x 100 features, batch 128, z 16, w 32, diffusion prior on)",
+        "",
+        "| run | threads | ms/step (raw) | s/epoch (538 samples) | samples/s | peak RSS MB | load / busy |",
+        "|---|---|---|---|---|---|---|",
+    ]
 
     def row(name, step=None, epoch=None):
         r = epoch or step
         ms = f"{step['step_s'] * 1e3:.1f}" if step else ""
         ep = f"{epoch['epoch_s']:.3f}" if epoch else ""
         rate = epoch["samples_per_s"] if epoch else step["samples_per_s"]
-        L.append(f"| {name} | {r['threads']} | {ms} | {ep} | {rate:.0f} | {_fmt_mem(r)} | "
-                 f"{r['gate']['load1']:.2f} / {r['gate']['busy_cores']:.2f}{' (contended)' if r['gate']['contended'] else ''} |")
+        L.append(
+            f"| {name} | {r['threads']} | {ms} | {ep} | {rate:.0f} | {_fmt_mem(r)} | "
+            f"{r['gate']['load1']:.2f} / {r['gate']['busy_cores']:.2f}{' (contended)' if r['gate']['contended'] else ''} |"
+        )
 
-    L.append(f"| research code (reported in the issue) | 2 | | {RESEARCH['tcga_epoch_s']} | "
-             f"{RESEARCH['tcga_samples_per_s']} | | |")
+    L.append(
+        f"| research code (reported in the issue) | 2 | | {RESEARCH['tcga_epoch_s']} | "
+        f"{RESEARCH['tcga_samples_per_s']} | | |"
+    )
     for th in (1, 2):
-        row(f"omicvae, all terms, raw step / real `train()` epoch", runs[f"tcga_step_t{th}"], runs[f"tcga_epoch_t{th}"])
+        row(
+            "omicvae, all terms, raw step / real `train()` epoch",
+            runs[f"tcga_step_t{th}"],
+            runs[f"tcga_epoch_t{th}"],
+        )
     for opt in ("plain", "foreach", "fused"):
         row(f"raw step, Adam {opt}", step=runs[f"tcga_step_adam_{opt}"])
     if "tcga_step_compiled" in runs:
         r = runs["tcga_step_compiled"]
         row(f"raw step, torch.compile(module.loss) (warm-up {r['warmup_s']:.0f} s)", step=r)
-    L.append(f"| research code MMVAE+ mode (reported) | 2 | | | {RESEARCH['mmvaeplus_samples_per_s']} | | |")
-    row("omicvae MMVAE+ mode (λ1 = λ2 = 0, no diffusion)", runs["mmvaeplus_step"], runs["mmvaeplus_epoch"])
-    row("diffusion_hidden=128 (NOT the default; quality not evaluated)", epoch=runs["small_diffusion_epoch"])
+    L.append(
+        f"| research code MMVAE+ mode (reported) | 2 | | | {RESEARCH['mmvaeplus_samples_per_s']} | | |"
+    )
+    row(
+        "omicvae MMVAE+ mode (λ1 = λ2 = 0, no diffusion)",
+        runs["mmvaeplus_step"],
+        runs["mmvaeplus_epoch"],
+    )
+    row(
+        "diffusion_hidden=128 (NOT the default; quality not evaluated)",
+        epoch=runs["small_diffusion_epoch"],
+    )
     if "tcga_step_cuda" in runs:
         r = runs["tcga_step_cuda"]
         row(f"CUDA (max allocated {r['cuda_max_allocated_mb']:.0f} MB)", r, runs["tcga_epoch_cuda"])
     best = runs[f"tcga_epoch_t{res['best_threads']}"]
-    L += ["", f"Speed-up over the research code (real training path, all loss terms): "
-          f"{best['samples_per_s'] / RESEARCH['tcga_samples_per_s']:.2f}x "
-          f"({best['samples_per_s']:.0f} vs {RESEARCH['tcga_samples_per_s']} samples/s). Goal: >= 3x (5500 samples/s).",
-          "", "## PolyMNIST-Quadrant configuration (5 views, conv nets, z 32, w 128, λ1 80, λ2 20, λ_diff 1)", "",
-          "| run | threads | s/step (raw) | s/epoch | samples/s | peak RSS MB | load / busy |", "|---|---|---|---|---|---|---|"]
+    L += [
+        "",
+        f"Speed-up over the research code (real training path, all loss terms): "
+        f"{best['samples_per_s'] / RESEARCH['tcga_samples_per_s']:.2f}x "
+        f"({best['samples_per_s']:.0f} vs {RESEARCH['tcga_samples_per_s']} samples/s). Goal: >= 3x (5500 samples/s).",
+        "",
+        "## PolyMNIST-Quadrant configuration (5 views, conv nets, z 32, w 128, λ1 80, λ2 20, λ_diff 1)",
+        "",
+        "| run | threads | s/step (raw) | s/epoch | samples/s | peak RSS MB | load / busy |",
+        "|---|---|---|---|---|---|---|",
+    ]
     ps, pe = runs["polymnist_step"], runs["polymnist_epoch"]
-    L.append(f"| {ps['label']} / {pe['label']} ({pe['data_mb']:.0f} MB data, {ps['n_parameters']:,} parameters) | "
-             f"{pe['threads']} | {ps['step_s']:.2f} | {pe['epoch_s']:.2f} ({N_POLY_NOTE}) | {pe['samples_per_s']:.1f} | "
-             f"{_fmt_mem(pe)} | {pe['gate']['load1']:.2f} / {pe['gate']['busy_cores']:.2f} |")
-    L += ["", "## Scaling (time per epoch, real `train()` path)", "",
-          "Memory columns: `data` = the float32 tensors; `after data` = RSS growth from building the MuData and "
-          "the tensors (AnnData's matrices are shared with the tensors when they are float32 already); "
-          "`train peak` = peak RSS growth during training over the RSS before it.", ""]
-    for axis, unit in (("samples", "samples"), ("modalities", "modalities"), ("features", "features / modality")):
-        L += [f"| {unit} | s/epoch | samples/s | data MB | after data MB | train peak MB | peak RSS MB | note |",
-              "|---|---|---|---|---|---|---|---|"]
+    L.append(
+        f"| {ps['label']} / {pe['label']} ({pe['data_mb']:.0f} MB data, {ps['n_parameters']:,} parameters) | "
+        f"{pe['threads']} | {ps['step_s']:.2f} | {pe['epoch_s']:.2f} ({N_POLY_NOTE}) | {pe['samples_per_s']:.1f} | "
+        f"{_fmt_mem(pe)} | {pe['gate']['load1']:.2f} / {pe['gate']['busy_cores']:.2f} |"
+    )
+    L += [
+        "",
+        "## Scaling (time per epoch, real `train()` path)",
+        "",
+        "Memory columns: `data` = the float32 tensors; `after data` = RSS growth from building the MuData and "
+        "the tensors (AnnData's matrices are shared with the tensors when they are float32 already); "
+        "`train peak` = peak RSS growth during training over the RSS before it.",
+        "",
+    ]
+    for axis, unit in (
+        ("samples", "samples"),
+        ("modalities", "modalities"),
+        ("features", "features / modality"),
+    ):
+        L += [
+            f"| {unit} | s/epoch | samples/s | data MB | after data MB | train peak MB | peak RSS MB | note |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for k, r in sc[axis].items():
             note = "extrapolated from a fixed number of steps" if r["epoch_extrapolated"] else ""
-            L.append(f"| {k} | {r['epoch_s']:.3f} | {r['samples_per_s']:.0f} | {r['data_mb']:.1f} | "
-                     f"{r['rss_after_tensors_mb'] - r['rss_after_import_mb']:.1f} | "
-                     f"{r['rss_peak_mb'] - r['rss_before_train_mb']:.1f} | {r['rss_peak_mb']:.0f} | {note} |")
+            L.append(
+                f"| {k} | {r['epoch_s']:.3f} | {r['samples_per_s']:.0f} | {r['data_mb']:.1f} | "
+                f"{r['rss_after_tensors_mb'] - r['rss_after_import_mb']:.1f} | "
+                f"{r['rss_peak_mb'] - r['rss_before_train_mb']:.1f} | {r['rss_peak_mb']:.0f} | {note} |"
+            )
         L.append("")
     L += ["![scaling](speed_scaling.png)", ""]
     path.write_text("\n".join(L))
@@ -473,8 +665,11 @@ def plot_scaling(path: Path, sc: dict) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-    titles = {"samples": "samples (2 x 100 features)", "modalities": "modalities (1k samples, 100 features)",
-              "features": "features per modality (2 modalities, 1k samples)"}
+    titles = {
+        "samples": "samples (2 x 100 features)",
+        "modalities": "modalities (1k samples, 100 features)",
+        "features": "features per modality (2 modalities, 1k samples)",
+    }
     for ax, (axis, rows) in zip(axes, sc.items(), strict=True):
         xs = [float(k) for k in rows]
         ys = [r["epoch_s"] for r in rows.values()]
@@ -495,14 +690,22 @@ def plot_scaling(path: Path, sc: dict) -> None:
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller scaling points and fewer repeats")
-    p.add_argument("--compile", action="store_true", help="also time torch.compile on the TCGA step")
-    p.add_argument("--threads", type=int, default=2, help="default intra-op threads of a measurement")
-    p.add_argument("--repeats", type=int, default=5, help="repeats per measurement (median reported)")
+    p.add_argument(
+        "--compile", action="store_true", help="also time torch.compile on the TCGA step"
+    )
+    p.add_argument(
+        "--threads", type=int, default=2, help="default intra-op threads of a measurement"
+    )
+    p.add_argument(
+        "--repeats", type=int, default=5, help="repeats per measurement (median reported)"
+    )
     p.add_argument("--max-load", type=float, default=1.3)
     p.add_argument("--max-busy", type=float, default=0.5)
     p.add_argument("--max-wait", type=float, default=20.0)
     p.add_argument("--out", default=str(RESULTS))
-    p.add_argument("--resume", action="store_true", help="reuse runs already stored in OUT/.speed_partial.json")
+    p.add_argument(
+        "--resume", action="store_true", help="reuse runs already stored in OUT/.speed_partial.json"
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 

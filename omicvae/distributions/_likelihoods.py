@@ -62,7 +62,9 @@ class Likelihood(nn.Module):
         """Transform observed data into the encoder's input space."""
         return x
 
-    def distribution(self, out: dict[str, torch.Tensor], library: torch.Tensor | None) -> Distribution:
+    def distribution(
+        self, out: dict[str, torch.Tensor], library: torch.Tensor | None
+    ) -> Distribution:
         """Return p(x | decoder output) with the features as one event dimension."""
         raise NotImplementedError
 
@@ -72,7 +74,9 @@ class Likelihood(nn.Module):
         """Log-likelihood of ``x`` summed over features, shape ``(n,)``."""
         return self.distribution(out, library).log_prob(x)
 
-    def mean(self, out: dict[str, torch.Tensor], library: torch.Tensor | None = None) -> torch.Tensor:
+    def mean(
+        self, out: dict[str, torch.Tensor], library: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Decoder mean in data space, shaped like the data."""
         return self.distribution(out, library).mean
 
@@ -216,7 +220,9 @@ class ImageLikelihood(Likelihood):
     def __init__(self, n_features: int, scale: float = 0.75, family: str = "laplace"):
         super().__init__(n_features)
         if family not in ("laplace", "bernoulli"):
-            raise ValueError(f"image likelihood family must be 'laplace' or 'bernoulli', got {family!r}")
+            raise ValueError(
+                f"image likelihood family must be 'laplace' or 'bernoulli', got {family!r}"
+            )
         if not scale > 0:
             raise ValueError(f"image likelihood scale must be > 0, got {scale!r}")
         self.family = family
@@ -232,7 +238,9 @@ class ImageLikelihood(Likelihood):
             # intensities in [0, 1] act as soft targets: the log-probability is minus the binary cross-entropy
             return Independent(Bernoulli(logits=logits, validate_args=False), 1)
         loc = torch.sigmoid(logits)
-        return Independent(Laplace(loc, torch.full_like(loc, self.fixed_scale), validate_args=False), 1)
+        return Independent(
+            Laplace(loc, torch.full_like(loc, self.fixed_scale), validate_args=False), 1
+        )
 
     def mean(self, out, library=None):
         return torch.sigmoid(out["logits"])

@@ -18,7 +18,12 @@ from ..data import DataRegistry, MultiModalDataset, build_tensors, collate_batch
 from ..module import IDMVAEModule
 from ..train import HistoryLogger, TrainingPlan
 from . import _io, _store
-from ._params import check_hyperparameters, check_image_modalities, check_train_arguments, resolve_preset
+from ._params import (
+    check_hyperparameters,
+    check_image_modalities,
+    check_train_arguments,
+    resolve_preset,
+)
 
 
 class IDMVAE:
@@ -105,7 +110,9 @@ class IDMVAE:
             warnings.warn(w.message, w.category, stacklevel=2)
         _store.remember(mdata, registry)
 
-    def __init__(self, mdata: MuData, *, preset: str | None = None, seed: int | None = 0, **hyperparameters):
+    def __init__(
+        self, mdata: MuData, *, preset: str | None = None, seed: int | None = 0, **hyperparameters
+    ):
         registry = _store.recall(mdata, type(self).__name__)
         self._init(mdata, registry, resolve_preset(preset, hyperparameters), seed)
 
@@ -276,7 +283,9 @@ class IDMVAE:
             # in-memory batches are fetched by tensor indexing: worker processes would only add overhead
             warnings.filterwarnings("ignore", message=".*does not have many workers.*")
             # train_size=1 means no validation split: not a misconfiguration
-            warnings.filterwarnings("ignore", message=".*`validation_step` but have no `val_dataloader`.*")
+            warnings.filterwarnings(
+                "ignore", message=".*`validation_step` but have no `val_dataloader`.*"
+            )
             trainer.fit(plan, train_dataloaders=train_loader, val_dataloaders=val_loader)
         self.module.eval()
         self._last_world_size = trainer.world_size

@@ -20,7 +20,9 @@ def _ordered_pairs(n_views: int, device: torch.device) -> tuple[torch.Tensor, to
     return index[0], index[1]
 
 
-def nt_xent_matrix(views: torch.Tensor, valid: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+def nt_xent_matrix(
+    views: torch.Tensor, valid: torch.Tensor, temperature: float = 1.0
+) -> torch.Tensor:
     """Mean NT-Xent loss of every ordered view pair.
 
     Parameters
@@ -64,7 +66,9 @@ def nt_xent_matrix(views: torch.Tensor, valid: torch.Tensor, temperature: float 
     return table
 
 
-def cross_mi_loss(shared_means: torch.Tensor, mask: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+def cross_mi_loss(
+    shared_means: torch.Tensor, mask: torch.Tensor, temperature: float = 1.0
+) -> torch.Tensor:
     """L_CrossMI with the released code's normalisation: ``sum over ordered pairs of NT-Xent / (M - 1)``.
 
     Parameters
@@ -81,7 +85,9 @@ def cross_mi_loss(shared_means: torch.Tensor, mask: torch.Tensor, temperature: f
     return table.sum() / (n_mod - 1)
 
 
-def paired_nt_xent(a: torch.Tensor, b: torch.Tensor, valid: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+def paired_nt_xent(
+    a: torch.Tensor, b: torch.Tensor, valid: torch.Tensor, temperature: float = 1.0
+) -> torch.Tensor:
     """Symmetric NT-Xent between two views, for ``G`` groups at once.
 
     Parameters
@@ -96,5 +102,7 @@ def paired_nt_xent(a: torch.Tensor, b: torch.Tensor, valid: torch.Tensor, temper
     torch.Tensor
         ``(G,)`` losses.
     """
-    table = nt_xent_matrix(torch.stack([a, b], dim=1), torch.stack([valid, valid], dim=1), temperature)
+    table = nt_xent_matrix(
+        torch.stack([a, b], dim=1), torch.stack([valid, valid], dim=1), temperature
+    )
     return 0.5 * (table[:, 0, 1] + table[:, 1, 0])

@@ -16,7 +16,9 @@ def gaussian_log_density(x: torch.Tensor, mu: torch.Tensor, sd: torch.Tensor) ->
     return Normal(mu, sd, validate_args=False).log_prob(x).sum(-1)
 
 
-def mixture_log_density(z: torch.Tensor, mu: torch.Tensor, sd: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def mixture_log_density(
+    z: torch.Tensor, mu: torch.Tensor, sd: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
     """log q(z_r | X) = log of the mean of the unimodal densities of the modalities present.
 
     Parameters

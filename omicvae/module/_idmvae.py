@@ -141,7 +141,11 @@ class IDMVAEModule(nn.Module):
         self.likelihood_scale = tuple(float(scale.get(n, 1.0)) for n in self.names)
         mlp_kw = dict(activation_name=activation, dropout=dropout, layer_norm=layer_norm)
 
-        self.likelihoods, self.encoders, self.decoders = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
+        self.likelihoods, self.encoders, self.decoders = (
+            nn.ModuleList(),
+            nn.ModuleList(),
+            nn.ModuleList(),
+        )
         for m in modalities:
             lik = make_likelihood(
                 m.likelihood,
@@ -154,9 +158,13 @@ class IDMVAEModule(nn.Module):
             if m.likelihood == "image":
                 shape = tuple(m.image_shape)
                 conv = tuple(conv_channels)
-                self.encoders.append(ConvEncoder(shape, n_shared, n_private, n_covariates=n_batch, channels=conv))
+                self.encoders.append(
+                    ConvEncoder(shape, n_shared, n_private, n_covariates=n_batch, channels=conv)
+                )
                 self.decoders.append(
-                    ConvDecoder(n_shared, n_private, lik.heads, shape, n_covariates=n_batch, channels=conv)
+                    ConvDecoder(
+                        n_shared, n_private, lik.heads, shape, n_covariates=n_batch, channels=conv
+                    )
                 )
             else:
                 self.encoders.append(
@@ -171,7 +179,14 @@ class IDMVAEModule(nn.Module):
                     )
                 )
                 self.decoders.append(
-                    MLPDecoder(n_shared, n_private, lik.heads, decoder_hidden, n_covariates=n_batch, **mlp_kw)
+                    MLPDecoder(
+                        n_shared,
+                        n_private,
+                        lik.heads,
+                        decoder_hidden,
+                        n_covariates=n_batch,
+                        **mlp_kw,
+                    )
                 )
         self.standardize_inputs = standardize_inputs
         for m, lik in enumerate(self.likelihoods):
@@ -183,7 +198,9 @@ class IDMVAEModule(nn.Module):
         self.diffusion_z = self.diffusion_w = None
         if diffusion_prior:
             self.diffusion_z = LatentDiffusion(n_shared, 1, diffusion_hidden, diffusion_steps)
-            self.diffusion_w = LatentDiffusion(n_private, self.n_mod, diffusion_hidden, diffusion_steps)
+            self.diffusion_w = LatentDiffusion(
+                n_private, self.n_mod, diffusion_hidden, diffusion_steps
+            )
 
     # ------------------------------------------------------------------ building blocks
     @staticmethod
@@ -242,7 +259,9 @@ class IDMVAEModule(nn.Module):
         ]
         return Posterior(*(torch.stack(parts) for parts in zip(*outs, strict=True)))
 
-    def decode(self, m: int, z: torch.Tensor, w: torch.Tensor, cov: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def decode(
+        self, m: int, z: torch.Tensor, w: torch.Tensor, cov: torch.Tensor | None
+    ) -> dict[str, torch.Tensor]:
         """Decoder output heads of modality ``m``."""
         return self.decoders[m](z, w, cov)
 
@@ -250,11 +269,17 @@ class IDMVAEModule(nn.Module):
         """Fresh random draws for one step."""
         mu_z, mu_w = post.mu_z, post.mu_w
         n_mod, n = mu_z.shape[:2]
-        noise = Noise(torch.randn_like(mu_z), torch.randn_like(mu_w), mu_w.new_empty(n_mod, *mu_w.shape).normal_())
+        noise = Noise(
+            torch.randn_like(mu_z),
+            torch.randn_like(mu_w),
+            mu_w.new_empty(n_mod, *mu_w.shape).normal_(),
+        )
         if self.diffusion_z is not None and self.diffusion_weight > 0:
             steps = self.diffusion_z.n_steps
             noise.t_z = torch.randint(0, steps, (1, n_mod * n), device=mu_z.device)
-            noise.noise_z = torch.randn(1, n_mod * n, self.n_shared, device=mu_z.device, dtype=mu_z.dtype)
+            noise.noise_z = torch.randn(
+                1, n_mod * n, self.n_shared, device=mu_z.device, dtype=mu_z.dtype
+            )
             noise.t_w = torch.randint(0, steps, (n_mod, n), device=mu_z.device)
             noise.noise_w = torch.randn_like(mu_w)
         return noise
@@ -288,7 +313,9 @@ class IDMVAEModule(nn.Module):
             w2 = torch.cat([w[m][prev], w[m]])
             lib = batch["library"][m]
             lib2 = None if lib is None else torch.cat([lib, lib])
-            x_plus = self.standardize(m, self.likelihoods[m].mean_encoder_input(self.decode(m, z2, w2, cov2), lib2))
+            x_plus = self.standardize(
+                m, self.likelihoods[m].mean_encoder_input(self.decode(m, z2, w2, cov2), lib2)
+            )
             mu_z_plus, _, mu_w_plus, _ = self.encoders[m](x_plus, cov2)
             plus_z.append(mu_z_plus[:n])
             plus_w.append(mu_w_plus[n:])
@@ -300,7 +327,9 @@ class IDMVAEModule(nn.Module):
     def _diffusion(self, post: Posterior, mask, noise: Noise) -> torch.Tensor:
         """L_diff = (1/M) sum_m [D_z(mu_z,m) + D_w,m(mu_w,m)], each a mean over the samples present."""
         n_mod, n = post.mu_z.shape[:2]
-        loss_z = self.diffusion_z.per_sample_loss(post.mu_z.reshape(1, n_mod * n, -1), noise.t_z, noise.noise_z)
+        loss_z = self.diffusion_z.per_sample_loss(
+            post.mu_z.reshape(1, n_mod * n, -1), noise.t_z, noise.noise_z
+        )
         loss_w = self.diffusion_w.per_sample_loss(post.mu_w, noise.t_w, noise.noise_w)
         valid = mask.T
         per_sample = loss_z.view(n_mod, n) + loss_w
@@ -346,7 +375,9 @@ class IDMVAEModule(nn.Module):
 
     # ------------------------------------------------------------------ inference and generation
     @torch.no_grad()
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def sample_prior(
+        self, n: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``z`` ``(n, n_shared)`` and ``w`` ``(M, n, n_private)`` from the diffusion priors, or the Gaussian prior."""
         device = self.aux_rho.device
         if self.diffusion_z is not None:
@@ -354,12 +385,19 @@ class IDMVAEModule(nn.Module):
             w = self.diffusion_w.sample(n, self.diffusion_sample_steps, generator)
             return z, w
         z = PRIOR_SCALE * torch.randn(n, self.n_shared, device=device, generator=generator)
-        w = PRIOR_SCALE * torch.randn(self.n_mod, n, self.n_private, device=device, generator=generator)
+        w = PRIOR_SCALE * torch.randn(
+            self.n_mod, n, self.n_private, device=device, generator=generator
+        )
         return z, w
 
     @torch.no_grad()
     def decode_mean(
-        self, m: int, z: torch.Tensor, w: torch.Tensor, cov: torch.Tensor | None, library: torch.Tensor | None
+        self,
+        m: int,
+        z: torch.Tensor,
+        w: torch.Tensor,
+        cov: torch.Tensor | None,
+        library: torch.Tensor | None,
     ) -> torch.Tensor:
         """Decoder mean of modality ``m`` in data space."""
         return self.likelihoods[m].mean(self.decode(m, z, w, cov), library)

@@ -2,7 +2,13 @@
 
 from ._conv import ConvDecoderTower, ConvTower
 from ._decoders import ConvDecoder, MLPDecoder
-from ._diffusion import Denoiser, GroupedLinear, LatentDiffusion, sigmoid_alphas_cumprod, sinusoidal_embedding
+from ._diffusion import (
+    Denoiser,
+    GroupedLinear,
+    LatentDiffusion,
+    sigmoid_alphas_cumprod,
+    sinusoidal_embedding,
+)
 from ._encoders import ConvEncoder, MLPEncoder, gaussian_params
 from ._mlp import MLP, activation
 

@@ -10,14 +10,18 @@ DEFAULT_CHANNELS = (32, 64, 128, 256)
 
 def _n_stages(size: int) -> int:
     if size not in (32, 64):
-        raise ValueError(f"convolutional networks support 32x32 and 64x64 images, got {size}x{size}")
+        raise ValueError(
+            f"convolutional networks support 32x32 and 64x64 images, got {size}x{size}"
+        )
     return 3 if size == 32 else 4  # down to a 4x4 map either way
 
 
 def _stage_widths(channels, size: int) -> tuple[int, ...]:
     n = _n_stages(size)
     if len(channels) < n:
-        raise ValueError(f"{size}x{size} images need {n} convolution widths, got conv_channels={tuple(channels)}")
+        raise ValueError(
+            f"{size}x{size} images need {n} convolution widths, got conv_channels={tuple(channels)}"
+        )
     return tuple(channels[:n])
 
 
@@ -27,7 +31,9 @@ class ConvTower(nn.Module):
     ``channels`` are the widths of the stages (the first 3 are used for 32x32 images, 4 for 64x64).
     """
 
-    def __init__(self, image_shape: tuple[int, int, int], channels: tuple[int, ...] = DEFAULT_CHANNELS):
+    def __init__(
+        self, image_shape: tuple[int, int, int], channels: tuple[int, ...] = DEFAULT_CHANNELS
+    ):
         super().__init__()
         c, h, w = image_shape
         if h != w:
@@ -48,7 +54,12 @@ class ConvTower(nn.Module):
 class ConvDecoderTower(nn.Module):
     """Transposed convolutions from a latent vector to image logits, flattened."""
 
-    def __init__(self, n_in: int, image_shape: tuple[int, int, int], channels: tuple[int, ...] = DEFAULT_CHANNELS):
+    def __init__(
+        self,
+        n_in: int,
+        image_shape: tuple[int, int, int],
+        channels: tuple[int, ...] = DEFAULT_CHANNELS,
+    ):
         super().__init__()
         c, h, _ = image_shape
         chans = list(reversed(_stage_widths(channels, h)))

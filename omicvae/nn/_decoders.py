@@ -69,7 +69,9 @@ class ConvDecoder(nn.Module):
     ):
         super().__init__()
         if set(heads) != {"logits"}:
-            raise ValueError(f"the convolutional decoder produces pixel logits only, not heads {sorted(heads)}")
+            raise ValueError(
+                f"the convolutional decoder produces pixel logits only, not heads {sorted(heads)}"
+            )
         self.tower = ConvDecoderTower(n_shared + n_private + n_covariates, image_shape, channels)
 
     def forward(self, z: torch.Tensor, w: torch.Tensor, covariates: torch.Tensor | None = None):

@@ -28,7 +28,9 @@ class GroupedLinear(nn.Module):
 def sinusoidal_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding of integer time steps ``t`` (any shape) -> ``t.shape + (dim,)``."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+    freqs = torch.exp(
+        -math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half
+    )
     angles = t.to(torch.float32)[..., None] * freqs
     return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
@@ -50,10 +52,15 @@ class Denoiser(nn.Module):
         super().__init__()
         self.hidden = hidden
         self.inp = nn.Sequential(
-            GroupedLinear(n_groups, dim, hidden), nn.GELU(), GroupedLinear(n_groups, hidden, hidden), nn.GELU()
+            GroupedLinear(n_groups, dim, hidden),
+            nn.GELU(),
+            GroupedLinear(n_groups, hidden, hidden),
+            nn.GELU(),
         )
         self.time = nn.Sequential(
-            GroupedLinear(n_groups, hidden, hidden), nn.GELU(), GroupedLinear(n_groups, hidden, hidden)
+            GroupedLinear(n_groups, hidden, hidden),
+            nn.GELU(),
+            GroupedLinear(n_groups, hidden, hidden),
         )
         self.out = GroupedLinear(n_groups, hidden, dim)
 
@@ -67,7 +74,10 @@ def sigmoid_alphas_cumprod(
 ) -> torch.Tensor:
     """Cumulative signal fractions ``alpha_bar_t`` (``t = 0..n_steps-1``) of the sigmoid beta schedule."""
     s = torch.linspace(0, 1, n_steps + 1, dtype=torch.float64)
-    v_start, v_end = torch.sigmoid(torch.tensor(start / tau)), torch.sigmoid(torch.tensor(end / tau))
+    v_start, v_end = (
+        torch.sigmoid(torch.tensor(start / tau)),
+        torch.sigmoid(torch.tensor(end / tau)),
+    )
     ac = (v_end - torch.sigmoid((s * (end - start) + start) / tau)) / (v_end - v_start)
     ac = ac / ac[0]
     betas = (1 - ac[1:] / ac[:-1]).clamp(0, max_beta)

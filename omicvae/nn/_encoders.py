@@ -14,7 +14,9 @@ from ._mlp import MLP
 SCALE_EPS = 1e-6
 
 
-def gaussian_params(raw_loc: torch.Tensor, raw_scale: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def gaussian_params(
+    raw_loc: torch.Tensor, raw_scale: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and standard deviation, scale = softplus(raw) + 1e-6 as in the method."""
     return raw_loc, F.softplus(raw_scale) + SCALE_EPS
 

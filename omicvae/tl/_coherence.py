@@ -26,7 +26,13 @@ class _Generative(Protocol):
     def generate(self, n_samples: int, *, seed: int | None = None) -> dict[str, np.ndarray]: ...
 
     def impute(
-        self, source: list[str], target: str, *, indices: Any = None, mdata: Any = None, seed: int | None = None
+        self,
+        source: list[str],
+        target: str,
+        *,
+        indices: Any = None,
+        mdata: Any = None,
+        seed: int | None = None,
     ) -> np.ndarray: ...
 
 

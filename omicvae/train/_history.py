@@ -27,7 +27,9 @@ class HistoryLogger(Logger):
         return 0
 
     @rank_zero_only
-    def log_hyperparams(self, params, *args, **kwargs) -> None:  # hyper-parameters live on the model
+    def log_hyperparams(
+        self, params, *args, **kwargs
+    ) -> None:  # hyper-parameters live on the model
         pass
 
     @rank_zero_only

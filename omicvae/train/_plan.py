@@ -42,7 +42,14 @@ class TrainingPlan(pl.LightningModule):
     parameter and operation).
     """
 
-    def __init__(self, module: IDMVAEModule, *, lr: float = 5e-4, weight_decay: float = 0.0, amsgrad: bool = False):
+    def __init__(
+        self,
+        module: IDMVAEModule,
+        *,
+        lr: float = 5e-4,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ):
         super().__init__()
         self.module = module
         self.lr, self.weight_decay, self.amsgrad = lr, weight_decay, amsgrad
@@ -67,7 +74,14 @@ class TrainingPlan(pl.LightningModule):
             return
         sync = self.trainer.world_size > 1
         for name, total in sums.items():
-            self.log(f"{prefix}_{name}", total / count, on_step=False, on_epoch=True, batch_size=count, sync_dist=sync)
+            self.log(
+                f"{prefix}_{name}",
+                total / count,
+                on_step=False,
+                on_epoch=True,
+                batch_size=count,
+                sync_dist=sync,
+            )
 
     def _raise_if_not_finite(self, out: LossOutput, prefix: str) -> None:
         if bool(torch.isfinite(out.loss)):
@@ -105,4 +119,6 @@ class TrainingPlan(pl.LightningModule):
     def configure_optimizers(self):
         params = list(self.parameters())
         fused = True if _fused_adam_supported(params) else None
-        return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay, amsgrad=self.amsgrad, fused=fused)
+        return torch.optim.Adam(
+            params, lr=self.lr, weight_decay=self.weight_decay, amsgrad=self.amsgrad, fused=fused
+        )
