@@ -51,7 +51,9 @@ example:
 
 def _model_options(parser: argparse.ArgumentParser, epochs: int) -> None:
     """Hyper-parameters and training options shared by both sub-commands."""
-    model = parser.add_argument_group("model (defaults: the paper's TCGA sizes and weights; inputs z-scored unless --raw-inputs)")
+    model = parser.add_argument_group(
+        "model (defaults: the paper's TCGA sizes and weights; inputs z-scored unless --raw-inputs)"
+    )
     model.add_argument("--n-shared", type=int, default=16, metavar="N", help="dimension of z (16)")
     model.add_argument(
         "--n-private", type=int, default=32, metavar="N", help="dimension of each w (32)"
