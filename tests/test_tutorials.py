@@ -30,9 +30,7 @@ def test_every_notebook_is_covered():
     assert sorted(p.name for p in TUTORIALS.glob("*.ipynb")) == sorted(TINY)
 
 
-# the PolyMNIST notebook trains convolutional networks and digit classifiers: minutes even when tiny
-SLOW = {"03_polymnist_quadrant.ipynb"}
-CASES = [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(TINY)]
+CASES = sorted(TINY)  # all run in the default (CI) run: about 4 min together on 2 cores
 
 
 @pytest.mark.parametrize("name", CASES)
