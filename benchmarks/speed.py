@@ -95,6 +95,9 @@ def _rss_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
 def _rss_now_mb() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -385,7 +388,10 @@ def main(args) -> None:
     res: dict = {
         "environment": environment(),
         "quick": quick,
-        "settings": vars(args).copy(),
+        # paths relative to the repository, so results carry no machine-specific location
+        "settings": {
+            k: (os.path.relpath(v, REPO) if k == "out" else v) for k, v in vars(args).items()
+        },
         "runs": {},
     }
     runs = res["runs"]
