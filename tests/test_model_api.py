@@ -217,3 +217,14 @@ def test_presets_defaults_and_overrides(sim_mdata):
     assert (
         images["cross_mi_weight"] == 80.0 and images["n_shared"] == 32 and images["n_private"] == 8
     )
+
+
+def test_user_loggers_receive_the_metrics_too(sim_mdata, tmp_path):
+    from lightning.pytorch.loggers import CSVLogger
+
+    IDMVAE.setup_mudata(sim_mdata)
+    model = IDMVAE(sim_mdata, **TINY)
+    model.train(max_epochs=2, batch_size=64, logger=CSVLogger(tmp_path), **QUIET)
+    metrics = pd.read_csv(next(tmp_path.rglob("metrics.csv")))
+    assert "train_loss" in metrics and metrics["train_loss"].notna().sum() == 2
+    assert len(model.history["loss"]) == 2  # the in-memory history is kept alongside

@@ -254,7 +254,9 @@ class IDMVAE:
         )
 
         history = HistoryLogger()
-        loggers = [history] + ([] if logger in (None, False) else list(np.atleast_1d(logger)))
+        if logger in (None, False):
+            logger = []
+        loggers = [history, *(logger if isinstance(logger, list | tuple) else [logger])]
         callbacks = list(callbacks or [])
         if early_stopping:
             monitor = "validation_loss" if val_loader is not None else "train_loss"
