@@ -498,3 +498,16 @@ def run_meta(argv, t_start: float) -> dict:
         "machine": machine_info(),
         "versions": package_versions(),
     }
+
+
+def vae_record(rows: dict, label: str, cls, cfg: dict, diffusion: bool) -> dict:
+    """The result record of a VAE row, created on first use: settings plus a list of splits."""
+    return rows.setdefault(
+        label,
+        {
+            "kind": "vae",
+            "class": cls.__name__,
+            "settings": {**cfg, "diffusion_prior": diffusion},
+            "per_split": [],
+        },
+    )

@@ -35,17 +35,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
+from omicvae.datasets._tcga_acc import LABEL_COLUMNS  # noqa: E402
+
 LABEL = "C1A.C1B"
-SUBTYPES = (
-    "C1A.C1B",
-    "COC",
-    "mRNA_K4",
-    "MethyLevel",
-    "miRNA.cluster",
-    "SCNA.cluster",
-    "protein.cluster",
-    "OncoSign",
-)
+# the loader's subtype columns (Histology is not a molecular subtype)
+SUBTYPES = tuple(c for c in LABEL_COLUMNS if c != "Histology")
 MODS = ("rna", "mirna", "cnv", "protein", "mutation")
 SEEDS = (0, 1, 2, 3, 4)
 RESOLUTIONS = (0.5, 1.0)
@@ -129,15 +123,7 @@ def run(args, t0):
                 representation=["z", "z+w"],
                 **C.vae_prefixes(cls),
             )
-            r = rows.setdefault(
-                label,
-                {
-                    "kind": "vae",
-                    "class": cls.__name__,
-                    "settings": {**cfg, "diffusion_prior": diff},
-                    "per_split": [],
-                },
-            )
+            r = C.vae_record(rows, label, cls, cfg, diff)
             r["per_split"].append({"seed": s, "train_seconds": sec, "test": test})
             print(
                 f"[split {s}] {label}: z {test['z']['accuracy']:.3f}/{test['z']['f1_macro']:.3f}"

@@ -265,15 +265,7 @@ def run_final(args, t0):
                 representation=["z", "z+w"],
                 **C.vae_prefixes(cls),
             )
-            r = rows.setdefault(
-                label,
-                {
-                    "kind": "vae",
-                    "class": cls.__name__,
-                    "settings": {**cfg, "diffusion_prior": diff},
-                    "per_split": [],
-                },
-            )
+            r = C.vae_record(rows, label, cls, cfg, diff)
             r["per_split"].append(
                 {"seed": s, "train_seconds": sec, "test": test, "validation": val}
             )
