@@ -19,6 +19,11 @@ Figures:
   one fixed batch, in blocks of steps; the median block gives seconds per step.
 * epoch: the real path, ``IDMVAE.train(max_epochs=1 + repeats, batch_size=128, train_size=1.0)``
   timed per epoch by a callback; the first epoch is dropped as warm-up and the median is reported.
+* matmul ceiling: the FLOPs of one TCGA step (``torch.utils.flop_counter``) and the time of that
+  step's own matrix products (every ``mm``/``addmm``/``bmm``/``baddbmm`` call recorded with its shapes
+  and strides, replayed on random tensors with nothing else around them). No implementation that
+  computes the same products can step faster than this on the machine; it bounds the samples/s any
+  optimisation short of computing less could reach.
 * memory: peak resident set size of the worker (``ru_maxrss``) at each stage, against the size of
   the data.
 """
@@ -156,6 +161,8 @@ def worker(job: dict) -> dict:
         out.update(_raw_step(model, job, device))
     elif job["kind"] == "epoch":
         out.update(_epochs(model, job, device))
+    elif job["kind"] == "ceiling":
+        out.update(_matmul_ceiling(model, job))
     out["rss_peak_mb"] = _rss_peak_mb()
     return out
 
@@ -242,6 +249,83 @@ def _raw_step(model, job, device) -> dict:
         res["profile_self_us"] = {e.key: e.self_cpu_time_total / job["steps"] for e in events}
         res["profile_total_us_per_step"] = total / job["steps"]
     return res
+
+
+_MATMULS = ("mm", "addmm", "bmm", "baddbmm")
+
+
+def _matmul_ceiling(model, job) -> dict:
+    """FLOPs of one training step and the time of its matrix products alone (see module docstring)."""
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = model.module.train()
+    batch = _batch(model, job["cfg"]["batch_size"], torch.device("cpu"))
+
+    class Record(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.calls = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func.__name__.split(".")[0] in _MATMULS:
+                spec = [
+                    (tuple(a.shape), a.stride()) if isinstance(a, torch.Tensor) else a for a in args
+                ]
+                self.calls.append((func, spec, kwargs or {}))
+            return func(*args, **(kwargs or {}))
+
+    with FlopCounterMode(display=False) as counter:
+        module.loss(batch).loss.backward()
+    flops = counter.get_total_flops()
+    record = Record()
+    with record:
+        module.loss(batch).loss.backward()
+
+    def tensor(spec):
+        if not (isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], tuple)):
+            return spec
+        shape, stride = spec
+        size = 1 + sum((n - 1) * st for n, st in zip(shape, stride, strict=True))
+        return torch.randn(size).as_strided(shape, stride)
+
+    replay = [(f, [tensor(a) for a in spec], kw) for f, spec, kw in record.calls]
+    matmul_flops = sum(
+        2 * int(torch.tensor(a[-2].shape).prod()) * a[-1].shape[-1] for _, a, _ in replay
+    )
+
+    def run_all():
+        for f, a, kw in replay:
+            f(*a, **kw)
+
+    for _ in range(3):
+        run_all()
+    blocks = []
+    for _ in range(job["repeats"]):
+        t0 = time.perf_counter()
+        for _ in range(job["steps"]):
+            run_all()
+        blocks.append((time.perf_counter() - t0) / job["steps"])
+    matmul_s = statistics.median(blocks)
+    # the machine's sustained single-precision matmul rate on one large square product
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a @ b
+    t0 = time.perf_counter()
+    for _ in range(5):
+        a @ b
+    peak = 5 * 2 * 2048**3 / (time.perf_counter() - t0)
+    return {
+        "step_gflop": flops / 1e9,
+        "matmul_calls": len(replay),
+        "matmul_gflop": matmul_flops / 1e9,
+        "matmul_s_blocks": blocks,
+        "matmul_s": matmul_s,
+        "matmul_gflop_per_s": matmul_flops / matmul_s / 1e9,
+        "gemm2048_gflop_per_s": peak / 1e9,
+        "step_s": matmul_s,
+        "samples_per_s": job["cfg"]["batch_size"] / matmul_s,
+    }
 
 
 def _epochs(model, job, device) -> dict:
@@ -420,6 +504,15 @@ def main(args) -> None:
             steps=steps,
             threads=best,
             optimizer=opt,
+        )
+    for th in (1, 2):
+        runs[f"tcga_ceiling_t{th}"] = run_job(
+            args,
+            f"tcga matmul ceiling, {th} thread(s)",
+            kind="ceiling",
+            cfg=TCGA,
+            steps=steps,
+            threads=th,
         )
     runs["mmvaeplus_step"] = run_job(
         args, "tcga MMVAE+ mode raw step", kind="step", cfg=MMVAE_PLUS, steps=steps, threads=best
@@ -620,6 +713,34 @@ def write_markdown(path: Path, res: dict) -> None:
         f"{best['samples_per_s'] / RESEARCH['tcga_samples_per_s']:.2f}x "
         f"({best['samples_per_s']:.0f} vs {RESEARCH['tcga_samples_per_s']} samples/s). Goal: >= 3x (5500 samples/s).",
         "",
+    ]
+    if "tcga_ceiling_t1" in runs:
+        c1, c2 = runs["tcga_ceiling_t1"], runs["tcga_ceiling_t2"]
+        L += [
+            "### Matmul ceiling of the TCGA step (what the hardware allows for these products)",
+            "",
+            f"One step (forward + backward, batch 128) is {c1['step_gflop']:.2f} GFLOP, "
+            f"{c1['matmul_gflop']:.2f} of them in {c1['matmul_calls']} matrix products. Those products "
+            "alone, replayed with their own shapes and strides and nothing else:",
+            "",
+            "| threads | matmul ms/step | achieved GFLOP/s | 2048² sgemm GFLOP/s | ceiling samples/s | load / busy |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in (c1, c2):
+            L.append(
+                f"| {c['threads']} | {c['matmul_s'] * 1e3:.1f} | {c['matmul_gflop_per_s']:.0f} | "
+                f"{c['gemm2048_gflop_per_s']:.0f} | {c['samples_per_s']:.0f} | "
+                f"{c['gate']['load1']:.2f} / {c['gate']['busy_cores']:.2f}"
+                f"{' (contended)' if c['gate']['contended'] else ''} |"
+            )
+        L += [
+            "",
+            "A training step also runs the element-wise work, the optimiser and the data fetch, so its "
+            "rate is below this ceiling; a ceiling under 5500 samples/s means the 3x goal cannot be "
+            "reached on this machine by any implementation of the same computation.",
+            "",
+        ]
+    L += [
         "## PolyMNIST-Quadrant configuration (5 views, conv nets, z 32, w 128, λ1 80, λ2 20, λ_diff 1)",
         "",
         "| run | threads | s/step (raw) | s/epoch | samples/s | peak RSS MB | load / busy |",
