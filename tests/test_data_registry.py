@@ -261,6 +261,34 @@ def test_mask_and_zero_fill_follow_mudata_structure():
                 assert not x[i].any()
 
 
+def test_float32_dense_matrix_covering_every_sample_is_not_copied():
+    rng = np.random.default_rng(0)
+    obs = names("s", range(6))
+    x32 = rng.normal(size=(6, 4)).astype(np.float32)
+    x64 = rng.normal(size=(6, 3))
+    partial = rng.normal(size=(4, 2)).astype(np.float32)
+    mdata = make_mudata(
+        {
+            "a": toy_modality(x32, obs, "a"),
+            "b": toy_modality(x64, obs, "b"),
+            "c": toy_modality(partial, names("s", [5, 1, 2, 3]), "c"),
+        }
+    )
+    before = snapshot_mudata(mdata)
+    tensors = build_tensors(mdata, setup_registry(mdata))
+    a, b, c = tensors.x
+    # shares the user's float32 array: the data is held once
+    assert np.shares_memory(a.numpy(), mdata.mod["a"].X)
+    # float64 and partial coverage are converted / placed into a copy
+    assert not np.shares_memory(b.numpy(), mdata.mod["b"].X)
+    assert not np.shares_memory(c.numpy(), mdata.mod["c"].X)
+    np.testing.assert_array_equal(b.numpy(), x64.astype(np.float32))
+    # batches are copies: a batch written to does not write through to the user's data
+    batch = MultiModalDataset(tensors).__getitems__([0, 1])
+    batch["x"][0].fill_(123.0)
+    assert_mudata_unchanged(mdata, before)
+
+
 def test_layers_used_instead_of_x():
     mdata = data_mudata()
     tensors = build_tensors(mdata, data_setup(mdata))

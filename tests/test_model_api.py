@@ -199,8 +199,11 @@ def test_presets_defaults_and_overrides(sim_mdata):
     default = IDMVAE(sim_mdata).hyperparameters
     paper = IDMVAE(sim_mdata, preset="paper_tcga").hyperparameters
     assert default["standardize_inputs"] and not paper["standardize_inputs"]
-    assert {k: v for k, v in default.items() if k != "standardize_inputs"} == {
-        k: v for k, v in paper.items() if k != "standardize_inputs"
+    assert (default["encoder_hidden"], default["decoder_hidden"]) == ((256, 128), (128, 256))
+    assert (paper["encoder_hidden"], paper["decoder_hidden"]) == ((128, 64), (64, 128))
+    changed = {"standardize_inputs", "encoder_hidden", "decoder_hidden"}
+    assert {k: v for k, v in default.items() if k not in changed} == {
+        k: v for k, v in paper.items() if k not in changed
     }
     assert (
         paper["n_shared"],

@@ -198,7 +198,21 @@ def _check_features(var_names: pd.Index, spec: ModalitySpec, check_features: boo
 
 
 def _dense_global(matrix: np.ndarray, positions: np.ndarray, n_obs: int) -> torch.Tensor:
-    """One float32 copy of a dense matrix, its rows placed at ``positions`` of an (n_obs, F) zero tensor."""
+    """A dense matrix as an (n_obs, F) float32 tensor with its rows at ``positions`` (zeros elsewhere).
+
+    A float32, C-contiguous numpy array that already holds every sample in the global order is used
+    as it is (the tensor shares its memory: no copy of the data); anything else is copied once.
+    Nothing in the package writes into these tensors.
+    """
+    if (
+        type(matrix) is np.ndarray
+        and matrix.dtype == np.float32
+        and matrix.flags.c_contiguous
+        and matrix.flags.writeable  # torch warns about read-only arrays
+        and matrix.shape[0] == n_obs
+        and np.array_equal(positions, np.arange(n_obs))
+    ):
+        return torch.from_numpy(matrix)
     out = torch.zeros((n_obs, matrix.shape[1]), dtype=torch.float32)
     for rows in iter_row_chunks(matrix.shape[0]):
         block = np.ascontiguousarray(matrix[rows], dtype=np.float32)
