@@ -36,6 +36,7 @@ PAPER = {  # method.md §3, PolyMNIST-Quadrant column
     "gen_aug_weight": 20.0,
     "diffusion_weight": 1.0,
     "image_scale": 0.75,
+    "diffusion_hidden": 512,
 }
 VARIANTS = {
     "IDMVAE": dict(diffusion_prior=False),

@@ -201,7 +201,8 @@ def test_presets_defaults_and_overrides(sim_mdata):
     assert default["standardize_inputs"] and not paper["standardize_inputs"]
     assert (default["encoder_hidden"], default["decoder_hidden"]) == ((256, 128), (128, 256))
     assert (paper["encoder_hidden"], paper["decoder_hidden"]) == ((128, 64), (64, 128))
-    changed = {"standardize_inputs", "encoder_hidden", "decoder_hidden"}
+    assert (default["diffusion_hidden"], paper["diffusion_hidden"]) == (128, 512)
+    changed = {"standardize_inputs", "encoder_hidden", "decoder_hidden", "diffusion_hidden"}
     assert {k: v for k, v in default.items() if k not in changed} == {
         k: v for k, v in paper.items() if k not in changed
     }
@@ -220,6 +221,7 @@ def test_presets_defaults_and_overrides(sim_mdata):
     assert (
         images["cross_mi_weight"] == 80.0 and images["n_shared"] == 32 and images["n_private"] == 8
     )
+    assert images["diffusion_hidden"] == 512
 
 
 def test_user_loggers_receive_the_metrics_too(sim_mdata, tmp_path):
