@@ -51,12 +51,13 @@ class IDMVAE:
     **kwargs
         Network and likelihood options: ``encoder_hidden`` (default ``(256, 128)``; the paper:
         ``(128, 64)``), ``decoder_hidden`` (``(128, 256)``; the paper: ``(64, 128)``),
-        ``separate_towers``, ``activation``, ``dropout``, ``layer_norm``, ``likelihood_scale`` (``{modality: factor}``), ``image_scale``,
-        ``image_family``, ``diffusion_hidden`` (denoiser width; default 128, the paper: 512),
-        ``diffusion_steps``, ``diffusion_sample_steps``,
-        ``temperature``, ``conv_channels`` (widths of the image networks' convolution stages),
-        ``standardize_inputs`` (z-score each encoder input feature with training-split
-        statistics, fitted at the first :meth:`train`; default on, off in the published setting).
+        ``separate_towers``, ``activation``, ``dropout``, ``layer_norm``, ``likelihood_scale``
+        (``{modality: factor}``), ``image_scale``, ``image_family``, ``diffusion_hidden``
+        (denoiser width; default 128, the paper: 512), ``diffusion_steps``,
+        ``diffusion_sample_steps``, ``temperature``, ``conv_channels`` (widths of the image
+        networks' convolution stages), ``standardize_inputs`` (z-score each encoder input feature
+        with training-split statistics, fitted at the first :meth:`train`; default on, off in the
+        published setting).
 
     Notes
     -----
