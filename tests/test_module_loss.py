@@ -204,7 +204,9 @@ def test_gen_aug_has_no_stop_gradient():
     noise = module.draw_noise(post)
     z = post.mu_z + post.sd_z * noise.eps_z
     w = post.mu_w + post.sd_w * noise.eps_w
-    module._gen_aug(batch, None, post, z, w, batch["mask"]).backward()
+    mask = batch["mask"]
+    plus = module._gen_aug_views(batch, None, z, w, mask, complete=True)
+    module._contrastive(post, plus, mask, complete=True)["gen_aug"].backward()
     # gradients reach the decoders (through x+) and the encoders' posterior-scale heads (through the samples)
     for m in range(3):
         assert any(

@@ -146,3 +146,45 @@ def test_epoch_logged_loss_is_the_batch_weighted_mean_of_step_losses():
         chunk = rec.steps[3 * epoch : 3 * epoch + 3]
         expected = sum(v * n for v, n in chunk) / sum(n for _, n in chunk)
         assert hist.loc[epoch] == pytest.approx(expected, rel=1e-5)
+
+
+def test_nt_xent_pairs_matches_pairwise_reference_with_and_without_the_complete_shortcut():
+    from omicvae.module._contrastive import nt_xent_pairs
+
+    g = torch.Generator().manual_seed(5)
+    views = torch.randn(4, 10, 3, generator=g)
+    first, second = torch.tensor([0, 2, 1]), torch.tensor([1, 3, 3])
+    everyone = torch.ones(4, 10, dtype=torch.bool)
+    checked = nt_xent_pairs(views, everyone, first, second, 0.5)
+    shortcut = nt_xent_pairs(views, everyone, first, second, 0.5, complete=True)
+    torch.testing.assert_close(shortcut, checked)
+    valid = torch.rand(4, 10, generator=g) > 0.3
+    partial = nt_xent_pairs(views, valid, first, second, 0.5)
+    for p, (a, b) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
+        for losses, ok in ((checked, everyone), (partial, valid)):
+            rows = ok[a] & ok[b]
+            expected = nt_xent(views[a][rows], views[b][rows], 0.5)
+            torch.testing.assert_close(losses[p].mean(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_time_embedding_table_gives_the_per_call_embedding_bit_for_bit():
+    from omicvae.nn import Denoiser, sinusoidal_embedding
+
+    den = Denoiser(4, n_groups=2, hidden=64, n_steps=1000)
+    t = torch.randint(0, 1000, (2, 50))
+    assert torch.equal(den.time_embedding(t), sinusoidal_embedding(t, 64))
+    plain = Denoiser(4, n_groups=2, hidden=64)  # no step count: computed per call
+    plain.load_state_dict(den.state_dict())
+    x = torch.randn(2, 50, 4)
+    assert torch.equal(den(x, t), plain(x, t))
+    assert "_time_table" not in den.state_dict()
+
+
+def test_centred_prior_density_equals_the_normal_log_density():
+    from torch.distributions import Normal
+
+    from omicvae.module._elbo import PRIOR_SCALE, centred_gaussian_log_density
+
+    x = torch.randn(3, 7, 5)
+    expected = Normal(0.0, PRIOR_SCALE).log_prob(x).sum(-1)
+    torch.testing.assert_close(centred_gaussian_log_density(x, PRIOR_SCALE), expected)

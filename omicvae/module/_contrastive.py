@@ -1,8 +1,9 @@
-"""NT-Xent (SimCLR-style InfoNCE) between several views of the same samples, batched over groups and pairs."""
+"""NT-Xent (SimCLR-style InfoNCE) between pairs of views of the same samples, every pair in one batch."""
 
 from __future__ import annotations
 
 import functools
+import math
 
 import torch
 import torch.nn.functional as F
@@ -12,12 +13,75 @@ import torch.nn.functional as F
 _MASKED = -1e4
 
 
+def nt_xent_pairs(
+    views: torch.Tensor,
+    valid: torch.Tensor,
+    first: torch.Tensor,
+    second: torch.Tensor,
+    temperature: float = 1.0,
+    complete: bool | None = None,
+) -> torch.Tensor:
+    """NT-Xent of several view pairs at once, in both directions.
+
+    Each pair ``(a, b)`` is scored SimCLR's way: the ``2B`` codes of both views form one similarity
+    matrix, each anchor's positive is its own sample in the other view, and its candidates are every
+    other code of the pair. All pairs share one matrix product and one ``logsumexp``.
+
+    Parameters
+    ----------
+    views
+        ``(V, B, d)``: ``V`` views of ``B`` samples (codes of different widths can share a stack after
+        zero-padding: neither the norms nor the dot products change).
+    valid
+        ``(V, B)`` bool: sample ``b`` has view ``v``. A pair uses only the samples that have both views.
+    first, second
+        ``(P,)`` long: the two views of each pair.
+    temperature
+        Softmax temperature of the cosine similarities.
+    complete
+        Whether every sample is valid in every view used, when the caller knows (skips the masking);
+        ``None`` checks it.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(P, 2)``: ``[p, 0]`` is the mean over valid anchors ``i`` of view ``first[p]`` of ``-log
+        softmax`` of the positive ``second[p]_i`` among the ``2B' - 1`` candidates (``second[p]_j``
+        for all ``j``, ``first[p]_j`` for ``j != i``); ``[p, 1]`` is the same with the views swapped.
+        The symmetric loss of a pair is the mean of the two.
+    """
+    n = views.shape[1]
+    n_pairs = first.shape[0]
+    unit = F.normalize(views, dim=-1)
+    if temperature != 1.0:
+        unit = unit / math.sqrt(temperature)
+    codes = unit[torch.stack([first, second], dim=1)].flatten(1, 2)  # (P, 2B, d)
+    sim = torch.bmm(codes, codes.transpose(1, 2))  # (P, 2B, 2B)
+    sim.diagonal(dim1=-2, dim2=-1).fill_(_MASKED)  # an anchor is not its own candidate
+    pair_ok = valid[first] & valid[second]  # (P, B)
+    if complete is None:
+        complete = bool(pair_ok.all())
+    ok = torch.cat([pair_ok, pair_ok], dim=1)  # (P, 2B)
+    if not complete:
+        sim = sim.masked_fill(~ok[:, None, :], _MASKED)
+    positive = torch.cat(
+        [sim.diagonal(n, dim1=-2, dim2=-1), sim.diagonal(-n, dim1=-2, dim2=-1)], dim=1
+    )
+    per_anchor = sim.logsumexp(-1) - positive  # (P, 2B)
+    if not complete:
+        per_anchor = torch.where(ok, per_anchor, 0.0)
+    counts = pair_ok.sum(-1, keepdim=True).clamp(min=1)
+    return per_anchor.view(n_pairs, 2, n).sum(-1) / counts
+
+
 @functools.lru_cache(maxsize=64)
-def _ordered_pairs(n_views: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Index tensors of the ordered pairs ``(m, n)``, ``m != n``, built once per size and device."""
-    pairs = [(m, n) for m in range(n_views) for n in range(n_views) if m != n]
-    index = torch.tensor(pairs, dtype=torch.long).T.to(device)
-    return index[0], index[1]
+def unordered_pairs(
+    n_views: int, device: torch.device, offset: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Index tensors of the pairs ``(m, n)``, ``m < n``, of ``n_views`` views starting at ``offset``."""
+    pairs = [(m, n) for m in range(n_views) for n in range(m + 1, n_views)]
+    index = torch.tensor(pairs, dtype=torch.long).reshape(-1, 2).T + offset
+    return index[0].to(device), index[1].to(device)
 
 
 def nt_xent_matrix(
@@ -30,39 +94,32 @@ def nt_xent_matrix(
     views
         ``(G, V, B, d)``: ``G`` independent groups of ``V`` views of ``B`` samples.
     valid
-        ``(G, V, B)`` bool: sample ``b`` has view ``v``. A pair of views uses only the samples that
-        have both.
+        ``(G, V, B)`` bool: sample ``b`` has view ``v``.
     temperature
         Softmax temperature of the cosine similarities.
 
     Returns
     -------
     torch.Tensor
-        ``(G, V, V)``: entry ``[g, m, n]`` is the mean over valid anchors ``i`` in view ``m`` of
-        ``-log softmax`` of the positive ``(m_i, n_i)`` among the ``2B' - 1`` candidates of the pair
-        (``n_j`` for all ``j`` and ``m_j`` for ``j != i``). The diagonal is zero. The symmetric NT-Xent
-        loss of a pair is ``(T[m, n] + T[n, m]) / 2``.
+        ``(G, V, V)``: entry ``[g, m, n]`` is the loss of anchors in view ``m`` against view ``n``
+        (see :func:`nt_xent_pairs`). The diagonal is zero. The symmetric NT-Xent loss of a pair is
+        ``(T[m, n] + T[n, m]) / 2``.
     """
-    u = F.normalize(views, dim=-1)
-    n_groups, n_views, n = u.shape[:3]
-    table = u.new_zeros(n_groups, n_views, n_views)
+    n_groups, n_views, n = views.shape[:3]
+    table = views.new_zeros(n_groups, n_views, n_views)
     if n_views < 2:
         return table
-    # only the ordered pairs m != n are computed (the diagonal of the table is zero by definition)
-    pm, pn = _ordered_pairs(n_views, u.device)
-    u_m, u_n = u[:, pm], u[:, pn]  # (G, P, B, d)
-    cross = torch.einsum("gpid,gpjd->gpij", u_m, u_n) / temperature  # (G, P, B, B)
-    within = (torch.einsum("gmid,gmjd->gmij", u, u) / temperature)[:, pm]  # (G, P, B, B)
-    pair = valid[:, pm] & valid[:, pn]  # (G, P, B)
-    col_ok = pair[..., None, :]
-    eye = torch.eye(n, dtype=torch.bool, device=u.device)
-    lse = torch.logaddexp(
-        cross.masked_fill(~col_ok, _MASKED).logsumexp(-1),
-        within.masked_fill(~col_ok | eye, _MASKED).logsumexp(-1),
-    )
-    positive = torch.diagonal(cross, dim1=-2, dim2=-1)  # (G, P, B)
-    per_anchor = torch.where(pair, lse - positive, torch.zeros_like(lse))
-    table[:, pm, pn] = per_anchor.sum(-1) / pair.sum(-1).clamp(min=1)
+    pm, pn = unordered_pairs(n_views, views.device)
+    offsets = torch.arange(n_groups, device=views.device)[:, None] * n_views
+    losses = nt_xent_pairs(
+        views.flatten(0, 1),
+        valid.flatten(0, 1),
+        (offsets + pm).flatten(),
+        (offsets + pn).flatten(),
+        temperature,
+    ).view(n_groups, -1, 2)
+    table[:, pm, pn] = losses[..., 0]
+    table[:, pn, pm] = losses[..., 1]
     return table
 
 
@@ -81,8 +138,9 @@ def cross_mi_loss(
     n_mod = shared_means.shape[0]
     if n_mod < 2:
         return shared_means.new_zeros(())
-    table = nt_xent_matrix(shared_means[None], mask.T[None], temperature)[0]
-    return table.sum() / (n_mod - 1)
+    first, second = unordered_pairs(n_mod, shared_means.device)
+    losses = nt_xent_pairs(shared_means, mask.T, first, second, temperature)
+    return losses.sum() / (n_mod - 1)
 
 
 def paired_nt_xent(
@@ -102,7 +160,9 @@ def paired_nt_xent(
     torch.Tensor
         ``(G,)`` losses.
     """
-    table = nt_xent_matrix(
-        torch.stack([a, b], dim=1), torch.stack([valid, valid], dim=1), temperature
+    n_groups = a.shape[0]
+    index = torch.arange(n_groups, device=a.device)
+    losses = nt_xent_pairs(
+        torch.cat([a, b]), torch.cat([valid, valid]), index, index + n_groups, temperature
     )
-    return 0.5 * (table[:, 0, 1] + table[:, 1, 0])
+    return losses.mean(1)

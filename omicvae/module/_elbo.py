@@ -16,6 +16,12 @@ def gaussian_log_density(x: torch.Tensor, mu: torch.Tensor, sd: torch.Tensor) ->
     return Normal(mu, sd, validate_args=False).log_prob(x).sum(-1)
 
 
+def centred_gaussian_log_density(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """Log-density of ``N(0, scale^2)`` in every dimension, summed over the last axis."""
+    const = x.shape[-1] * (math.log(scale) + 0.5 * math.log(2 * math.pi))
+    return (x / scale).pow(2).sum(-1) * -0.5 - const
+
+
 def mixture_log_density(
     z: torch.Tensor, mu: torch.Tensor, sd: torch.Tensor, mask: torch.Tensor
 ) -> torch.Tensor:

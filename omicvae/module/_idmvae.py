@@ -11,8 +11,14 @@ from torch import nn
 
 from ..distributions import make_likelihood
 from ..nn import ConvDecoder, ConvEncoder, LatentDiffusion, MLPDecoder, MLPEncoder
-from ._contrastive import cross_mi_loss, paired_nt_xent
-from ._elbo import PRIOR_SCALE, gaussian_log_density, mixture_log_density, mmvae_plus_loss
+from ._contrastive import nt_xent_pairs, unordered_pairs
+from ._elbo import (
+    PRIOR_SCALE,
+    centred_gaussian_log_density,
+    gaussian_log_density,
+    mixture_log_density,
+    mmvae_plus_loss,
+)
 from ._output import LossOutput
 
 
@@ -302,13 +308,18 @@ class IDMVAEModule(nn.Module):
             rows.append(self.likelihood_scale[d] * lp)
         return torch.stack(rows, dim=1)
 
-    def _gen_aug(self, batch, cov, post: Posterior, z, w, mask) -> torch.Tensor:
-        """L_GenAug: decode swapped (z, w) pairs, re-encode the decoder mean, contrast with the anchors."""
+    def _gen_aug_views(self, batch, cov, z, w, mask, complete: bool):
+        """Re-encoded decoder means of swapped (z, w) pairs: ``(M, B, n_shared)`` and ``(M, B, n_private)``.
+
+        For sample ``i`` of modality ``m``, the z-view decodes ``(z_i, w_prev(i))`` and keeps the
+        re-encoded z mean; the w-view decodes ``(z_prev(i), w_i)`` and keeps the re-encoded w mean.
+        """
         n = z.shape[1]
         plus_z, plus_w = [], []
         cov2 = None if cov is None else torch.cat([cov, cov])
+        roll = torch.arange(n, device=z.device).roll(1) if complete else None
         for m in range(self.n_mod):
-            prev = previous_present(mask[:, m])
+            prev = roll if complete else previous_present(mask[:, m])
             z2 = torch.cat([z[m], z[m][prev]])  # z-branch keeps z_i; w-branch takes z_{i-1}
             w2 = torch.cat([w[m][prev], w[m]])
             lib = batch["library"][m]
@@ -319,10 +330,50 @@ class IDMVAEModule(nn.Module):
             mu_z_plus, _, mu_w_plus, _ = self.encoders[m](x_plus, cov2)
             plus_z.append(mu_z_plus[:n])
             plus_w.append(mu_w_plus[n:])
-        valid = mask.T
-        loss_z = paired_nt_xent(post.mu_z, torch.stack(plus_z), valid, self.temperature)
-        loss_w = paired_nt_xent(post.mu_w, torch.stack(plus_w), valid, self.temperature)
-        return (0.5 * (loss_z + loss_w)).sum()
+        return torch.stack(plus_z), torch.stack(plus_w)
+
+    def _contrastive(self, post: Posterior, plus, mask, complete: bool) -> dict[str, torch.Tensor]:
+        """L_CrossMI and the contrastive part of L_GenAug, every view pair in one NT-Xent batch.
+
+        CrossMI pairs the shared means of every two modalities; GenAug pairs each modality's z (w)
+        means with their re-encoded swaps ``plus``, or is left out when ``plus`` is ``None``.
+        """
+        n_mod = self.n_mod
+        cross = self.cross_mi_weight > 0 and n_mod > 1
+        width = max(self.n_shared, self.n_private)
+
+        def padded(codes):
+            return F.pad(codes, (0, width - codes.shape[-1])) if codes.shape[-1] < width else codes
+
+        blocks = [post.mu_z]
+        if plus is not None:
+            blocks += [plus[0], post.mu_w, plus[1]]
+        views = torch.cat([padded(b) for b in blocks])  # (V, B, width), blocks of M views
+        valid = mask.T.repeat(len(blocks), 1)
+        device = views.device
+        firsts, seconds = [], []
+        if cross:
+            first, second = unordered_pairs(n_mod, device)
+            firsts.append(first)
+            seconds.append(second)
+        if plus is not None:
+            own = torch.arange(n_mod, device=device)
+            firsts += [own, own + 2 * n_mod]  # z means with their swaps, then w means with theirs
+            seconds += [own + n_mod, own + 3 * n_mod]
+        losses = nt_xent_pairs(
+            views, valid, torch.cat(firsts), torch.cat(seconds), self.temperature, complete
+        )
+        terms = {}
+        n_cross = n_mod * (n_mod - 1) // 2 if cross else 0
+        if self.cross_mi_weight > 0:
+            # sum over ordered pairs / (M - 1), the released code's normalisation
+            terms["cross_mi"] = (
+                losses[:n_cross].sum() / (n_mod - 1) if cross else losses.new_zeros(())
+            )
+        if plus is not None:
+            # each modality contributes (symmetric NT-Xent of z + that of w) / 2
+            terms["gen_aug"] = 0.25 * losses[n_cross:].sum()
+        return terms
 
     def _diffusion(self, post: Posterior, mask, noise: Noise) -> torch.Tensor:
         """L_diff = (1/M) sum_m [D_z(mu_z,m) + D_w,m(mu_w,m)], each a mean over the samples present."""
@@ -339,6 +390,7 @@ class IDMVAEModule(nn.Module):
     def loss(self, batch: Mapping, noise: Noise | None = None) -> LossOutput:
         """All loss terms for one batch; ``noise`` replays given random draws (fresh ones otherwise)."""
         mask = batch["mask"]
+        complete = bool(mask.all())  # every sample has every modality: no masking needed
         cov = self.covariates(batch.get("batch_index"))
         post = self.encode(batch["x"], cov)
         if noise is None:
@@ -347,12 +399,10 @@ class IDMVAEModule(nn.Module):
         w = post.mu_w + post.sd_w * noise.eps_w
 
         recon = self._reconstruction(batch, cov, z, w, noise)
-        prior_z = torch.full_like(z, PRIOR_SCALE)
-        prior_w = torch.full_like(w, PRIOR_SCALE)
         elbo, rec, kl = mmvae_plus_loss(
             recon,
-            gaussian_log_density(z, torch.zeros_like(z), prior_z),
-            gaussian_log_density(w, torch.zeros_like(w), prior_w),
+            centred_gaussian_log_density(z, PRIOR_SCALE),
+            centred_gaussian_log_density(w, PRIOR_SCALE),
             mixture_log_density(z, post.mu_z, post.sd_z, mask),
             gaussian_log_density(w, post.mu_w, post.sd_w),
             mask,
@@ -360,12 +410,17 @@ class IDMVAEModule(nn.Module):
         )
         terms = {"elbo": elbo, "reconstruction": rec, "kl": kl}
         total = elbo
-        if self.cross_mi_weight > 0:
-            terms["cross_mi"] = cross_mi_loss(post.mu_z, mask, self.temperature)
-            total = total + self.cross_mi_weight * terms["cross_mi"]
-        if self.gen_aug_weight > 0:
-            terms["gen_aug"] = self._gen_aug(batch, cov, post, z, w, mask)
-            total = total + self.gen_aug_weight * terms["gen_aug"]
+        if self.cross_mi_weight > 0 or self.gen_aug_weight > 0:
+            plus = None
+            if self.gen_aug_weight > 0:
+                plus = self._gen_aug_views(batch, cov, z, w, mask, complete)
+            terms.update(self._contrastive(post, plus, mask, complete))
+            for name, weight in (
+                ("cross_mi", self.cross_mi_weight),
+                ("gen_aug", self.gen_aug_weight),
+            ):
+                if name in terms:
+                    total = total + weight * terms[name]
         if self.diffusion_z is not None and self.diffusion_weight > 0:
             terms["diffusion"] = self._diffusion(post, mask, noise)
             total = total + self.diffusion_weight * terms["diffusion"]

@@ -46,11 +46,16 @@ class Denoiser(nn.Module):
         Number of independent denoisers evaluated together.
     hidden
         Width of the hidden layers and of the time embedding (512 in the published runs).
+    n_steps
+        Number of diffusion steps, when known: the embeddings of all steps are then computed once per
+        device and looked up (the same values as computing them per call).
     """
 
-    def __init__(self, dim: int, n_groups: int = 1, hidden: int = 512):
+    def __init__(self, dim: int, n_groups: int = 1, hidden: int = 512, n_steps: int | None = None):
         super().__init__()
-        self.hidden = hidden
+        self.hidden, self.n_steps = hidden, n_steps
+        # a cache, not a buffer: it is not state to save, and DDP would broadcast buffers every step
+        self._time_table: torch.Tensor | None = None
         self.inp = nn.Sequential(
             GroupedLinear(n_groups, dim, hidden),
             nn.GELU(),
@@ -64,9 +69,19 @@ class Denoiser(nn.Module):
         )
         self.out = GroupedLinear(n_groups, hidden, dim)
 
+    def time_embedding(self, t: torch.Tensor) -> torch.Tensor:
+        """Sinusoidal embedding of the integer steps ``t``: ``t.shape + (hidden,)``."""
+        if self.n_steps is None:
+            return sinusoidal_embedding(t, self.hidden)
+        table = self._time_table
+        if table is None or table.device != t.device:
+            steps = torch.arange(self.n_steps, device=t.device)
+            table = self._time_table = sinusoidal_embedding(steps, self.hidden)
+        return table[t]
+
     def forward(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """``x_t`` ``(G, N, dim)``, ``t`` integer ``(G, N)`` -> predicted ``x0`` ``(G, N, dim)``."""
-        return self.out(self.inp(x_t) + self.time(sinusoidal_embedding(t, self.hidden)))
+        return self.out(self.inp(x_t) + self.time(self.time_embedding(t)))
 
 
 def sigmoid_alphas_cumprod(
@@ -111,7 +126,7 @@ class LatentDiffusion(nn.Module):
     ):
         super().__init__()
         self.dim, self.n_groups, self.n_steps = dim, n_groups, n_steps
-        self.denoiser = Denoiser(dim, n_groups, hidden)
+        self.denoiser = Denoiser(dim, n_groups, hidden, n_steps)
         ac = sigmoid_alphas_cumprod(n_steps)
         self.register_buffer("alphas_cumprod", ac, persistent=False)
         self.register_buffer("loss_weight", (ac / (1 - ac)).clamp(*snr_clamp), persistent=False)
