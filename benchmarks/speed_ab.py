@@ -64,7 +64,7 @@ def main(argv=None) -> None:
     variants = []
     for name, path in trees.items():
         variants.append((f"{name} raw step", path, dict(base, kind="step", steps=10, repeats=5)))
-        variants.append((f"{name} epoch", path, dict(base, kind="epoch", repeats=5)))
+        variants.append((f"{name} epoch", path, dict(base, kind="epoch", repeats=10)))
     if args.compile:
         name, path = list(trees.items())[-1]
         job = dict(base, kind="step", steps=10, repeats=5, compile=True, warmup=3)

@@ -8,6 +8,7 @@ term on with IDMVAE's default weights.
 from types import SimpleNamespace
 
 import lightning.pytorch as pl
+import numpy as np
 import pytest
 import torch
 
@@ -188,3 +189,59 @@ def test_centred_prior_density_equals_the_normal_log_density():
     x = torch.randn(3, 7, 5)
     expected = Normal(0.0, PRIOR_SCALE).log_prob(x).sum(-1)
     torch.testing.assert_close(centred_gaussian_log_density(x, PRIOR_SCALE), expected)
+
+
+def _tiny_model():
+    from omicvae.datasets import simulate
+    from omicvae.model import IDMVAE
+
+    mdata = simulate(n_obs=40, noise=("normal", "normal"), n_features=10)
+    IDMVAE.setup_mudata(mdata, likelihoods={"m0": "laplace", "m1": "laplace"})
+    return IDMVAE(
+        mdata,
+        encoder_hidden=(8,),
+        decoder_hidden=(8,),
+        diffusion_hidden=16,
+        diffusion_steps=20,
+        diffusion_sample_steps=5,
+    )
+
+
+def test_train_compile_routes_only_the_training_loss_through_torch_compile(monkeypatch):
+    model = _tiny_model()
+    compiled, calls = [], []
+
+    def fake_compile(fn):
+        compiled.append(fn)
+
+        def wrapped(*args, **kwargs):
+            calls.append(args[0]["mask"].shape[0])
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    model.train(
+        max_epochs=1, batch_size=16, train_size=0.75, compile=True, enable_progress_bar=False
+    )
+    assert compiled == [model.module.loss]
+    assert calls == [16, 14]  # the 30 training samples; the 10 validation samples stay eager
+    assert model.history["loss"]["validation"].notna().all()
+
+
+@pytest.mark.slow
+def test_compiled_loss_equals_eager_loss_and_trains():
+    model = _tiny_model()
+    module = model.module
+    batch = _tcga_batch(n=12)
+    batch["x"] = [x[:, :10] for x in batch["x"]]
+    torch.manual_seed(0)
+    noise = module.draw_noise(module.encode(batch["x"], None))
+    eager = module.loss(batch, noise)
+    fast = TrainingPlan(module, compile=True)._train_loss_fn(batch, noise)
+    for name, value in eager.terms.items():
+        torch.testing.assert_close(fast.terms[name], value, rtol=1e-4, atol=1e-5, msg=name)
+    model.train(
+        max_epochs=2, batch_size=16, train_size=1.0, compile=True, enable_progress_bar=False
+    )
+    assert np.isfinite(model.history["loss"]["train"]).all()

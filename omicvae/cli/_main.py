@@ -129,6 +129,12 @@ def _model_options(parser: argparse.ArgumentParser, epochs: int) -> None:
         help="CPU threads of torch (1: fastest for these small networks, above all on a busy "
         "machine; 0: torch's default)",
     )
+    train.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile the training loss with torch.compile (minutes of warm-up, faster steps "
+        "after: for long runs)",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     out = parser.add_argument_group("output")
@@ -277,6 +283,7 @@ def _config(args: argparse.Namespace, out: Path):
         devices=parse_devices(args.devices),
         strategy=args.strategy,
         enable_progress_bar=not args.no_progress,
+        compile=args.compile,
     )
     return PipelineConfig(
         out=out, model=model, train=train, resolution=args.resolution, save_model=args.save_model
