@@ -228,6 +228,10 @@ def test_single_modality_module_has_zero_cross_mi():
     out = module.loss(batch)
     assert out.terms["cross_mi"].item() == 0.0
     assert torch.isfinite(out.loss)
+    module.gen_aug_weight = 0.0  # nothing left to contrast
+    out = module.loss(batch)
+    assert out.terms["cross_mi"].item() == 0.0 and "gen_aug" not in out.terms
+    assert torch.isfinite(out.loss)
 
 
 def test_covariates_enter_encoders_and_decoders():

@@ -340,6 +340,8 @@ class IDMVAEModule(nn.Module):
         """
         n_mod = self.n_mod
         cross = self.cross_mi_weight > 0 and n_mod > 1
+        if not cross and plus is None:  # nothing to contrast: one modality and no GenAug
+            return {"cross_mi": post.mu_z.new_zeros(())} if self.cross_mi_weight > 0 else {}
         width = max(self.n_shared, self.n_private)
 
         def padded(codes):
