@@ -245,7 +245,7 @@ class IDMVAE:
         compile
             Compile the training loss with :func:`torch.compile`: the same computation with fused
             kernels. Compiling takes minutes (once per batch shape) before the first steps run;
-            on a 2-core CPU it made the TCGA step about 1.45x faster afterwards
+            on a 2-core CPU it made the TCGA step about 1.4x faster afterwards
             (``benchmarks/results/speed_ab.json``), so it pays off on long runs, not on small
             cohorts.
         logger, callbacks, enable_progress_bar, **trainer_kwargs
