@@ -118,13 +118,13 @@ class _StepRecorder(pl.Callback):
         self.steps.append((float(outputs["loss"]), int(batch["mask"].shape[0])))
 
 
-def test_epoch_logged_loss_is_the_batch_weighted_mean_of_step_losses():
+def _tiny_model(n_obs=40, n_features=10):
     from omicvae.datasets import simulate
     from omicvae.model import IDMVAE
 
-    mdata = simulate(n_obs=70, noise=("normal", "normal"), n_features=12)
+    mdata = simulate(n_obs=n_obs, noise=("normal", "normal"), n_features=n_features)
     IDMVAE.setup_mudata(mdata, likelihoods={"m0": "laplace", "m1": "laplace"})
-    model = IDMVAE(
+    return IDMVAE(
         mdata,
         encoder_hidden=(8,),
         decoder_hidden=(8,),
@@ -132,6 +132,10 @@ def test_epoch_logged_loss_is_the_batch_weighted_mean_of_step_losses():
         diffusion_steps=20,
         diffusion_sample_steps=5,
     )
+
+
+def test_epoch_logged_loss_is_the_batch_weighted_mean_of_step_losses():
+    model = _tiny_model(n_obs=70, n_features=12)
     rec = _StepRecorder()
     model.train(
         max_epochs=2,
@@ -189,22 +193,6 @@ def test_centred_prior_density_equals_the_normal_log_density():
     x = torch.randn(3, 7, 5)
     expected = Normal(0.0, PRIOR_SCALE).log_prob(x).sum(-1)
     torch.testing.assert_close(centred_gaussian_log_density(x, PRIOR_SCALE), expected)
-
-
-def _tiny_model():
-    from omicvae.datasets import simulate
-    from omicvae.model import IDMVAE
-
-    mdata = simulate(n_obs=40, noise=("normal", "normal"), n_features=10)
-    IDMVAE.setup_mudata(mdata, likelihoods={"m0": "laplace", "m1": "laplace"})
-    return IDMVAE(
-        mdata,
-        encoder_hidden=(8,),
-        decoder_hidden=(8,),
-        diffusion_hidden=16,
-        diffusion_steps=20,
-        diffusion_sample_steps=5,
-    )
 
 
 def test_train_compile_routes_only_the_training_loss_through_torch_compile(monkeypatch):
