@@ -75,12 +75,10 @@ def nt_xent_pairs(
 
 
 @functools.lru_cache(maxsize=64)
-def unordered_pairs(
-    n_views: int, device: torch.device, offset: int = 0
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Index tensors of the pairs ``(m, n)``, ``m < n``, of ``n_views`` views starting at ``offset``."""
+def unordered_pairs(n_views: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Index tensors of the pairs ``(m, n)``, ``m < n``, of ``n_views`` views, built once per device."""
     pairs = [(m, n) for m in range(n_views) for n in range(m + 1, n_views)]
-    index = torch.tensor(pairs, dtype=torch.long).reshape(-1, 2).T + offset
+    index = torch.tensor(pairs, dtype=torch.long).reshape(-1, 2).T
     return index[0].to(device), index[1].to(device)
 
 
