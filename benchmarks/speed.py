@@ -439,6 +439,12 @@ def wait_quiet(args) -> dict:
         time.sleep(3)
 
 
+def failure_message(proc: subprocess.CompletedProcess) -> str:
+    """Exit status and last non-empty line of stderr of a worker that failed."""
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+    return f"exit {proc.returncode}: {lines[-1] if lines else '(no message)'}"
+
+
 def run_job(args, label: str, allow_failure: bool = False, **job) -> dict:
     job.setdefault("threads", args.threads)
     job.setdefault("repeats", args.repeats)
@@ -455,13 +461,11 @@ def run_job(args, label: str, allow_failure: bool = False, **job) -> dict:
     if proc.returncode != 0:
         if not allow_failure:
             raise RuntimeError(f"{label} failed:\n{proc.stderr[-4000:]}")
-        last = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-1:] or [
-            "(no message)"
-        ]
-        print(f"[{label}] failed (exit {proc.returncode}): {last[0]}", flush=True)
+        failure = failure_message(proc)
+        print(f"[{label}] failed ({failure})", flush=True)
         return {
             "label": label,
-            "failed": f"exit {proc.returncode}: {last[0].strip()}",
+            "failed": failure,
             "config_threads": job["threads"],
             "gate": gate,
         }

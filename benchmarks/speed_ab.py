@@ -46,8 +46,7 @@ def run_worker(tree: Path, job: dict) -> dict:
         env=env,
     )
     if proc.returncode != 0:
-        last = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-1:] or [""]
-        return {"failed": f"exit {proc.returncode}: {last[0].strip()}"}
+        return {"failed": speed.failure_message(proc)}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
