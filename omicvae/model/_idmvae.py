@@ -247,7 +247,8 @@ class IDMVAE:
             kernels. Compiling takes minutes (once per batch shape) before the first steps run;
             on a 2-core CPU it made the TCGA step about 1.4x faster afterwards
             (``benchmarks/results/speed_ab.json``), so it pays off on long runs, not on small
-            cohorts.
+            cohorts. Compiled code draws its random numbers from its own stream, so a compiled and
+            an eager run with the same seed are different (equally valid) runs.
         logger, callbacks, enable_progress_bar, **trainer_kwargs
             More Lightning ``Trainer`` arguments.
         """

@@ -35,7 +35,8 @@ class TrainingPlan(pl.LightningModule):
     compile
         Run the training loss through :func:`torch.compile` (validation stays eager). The same
         computation with fused kernels: the first steps take minutes to compile (once per batch
-        shape), so it pays off on long runs only.
+        shape), so it pays off on long runs only. Its random draws come from inductor's own
+        stream, not eager's: the same seed gives a different (equally valid) run.
 
     Notes
     -----
