@@ -168,3 +168,61 @@ def test_missing_required_mod_exits_2(capsys):
         main(["fit"])
     assert exc.value.code == 2
     assert "--mod" in capsys.readouterr().err
+
+
+@pytest.fixture
+def captured_config(monkeypatch):
+    """Run ``main`` up to the pipeline and keep the configuration instead of training."""
+    import omicvae.cli._pipeline as pipeline
+
+    configs = []
+    monkeypatch.setattr(
+        pipeline, "run_pipeline", lambda mdata, config, start: configs.append(config)
+    )
+    return configs
+
+
+@pytest.mark.parametrize(
+    "extra, epochs, quick_networks",
+    [
+        ([], 200, False),
+        (["--quick"], 2, True),
+        (["--quick", "--epochs", "200"], 200, True),  # explicit, even equal to the default, wins
+        (["--quick", "--epochs", "7"], 7, True),
+        (["--epochs", "2"], 2, False),
+    ],
+)
+def test_explicit_epochs_win_over_quick(captured_config, tmp_path, extra, epochs, quick_networks):
+    assert main(["demo", "--out", str(tmp_path / "d"), "--threads", "0", *extra]) == 0
+    (config,) = captured_config
+    assert config.train["max_epochs"] == epochs
+    assert (config.model.get("encoder_hidden") == (32,)) is quick_networks
+
+
+def test_epochs_defaults_and_help(capsys):
+    from omicvae.cli._main import build_parser, resolve_epochs
+
+    parser = build_parser()
+    fit = parser.parse_args(["fit", "--mod", "rna=x.tsv"])
+    assert fit.epochs is None and resolve_epochs(fit) == 50
+    assert resolve_epochs(parser.parse_args(["fit", "--mod", "rna=x.tsv", "--epochs", "9"])) == 9
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "passes over the data (200; 2 with --quick, unless given)" in help_text
+    assert "2 epochs unless --epochs is given" in help_text
+
+
+def test_cli_trains_on_all_samples_and_says_why(captured_config, tmp_path, capsys):
+    from omicvae.cli._main import build_parser
+
+    parser = build_parser()
+    for argv in (["demo"], ["fit", "--mod", "rna=x.tsv"]):
+        assert parser.parse_args(argv).train_size == 1.0
+    assert main(["demo", "--quick", "--out", str(tmp_path / "d"), "--threads", "0"]) == 0
+    assert captured_config[0].train["train_size"] == 1.0
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "unlike the API's model.train(), which holds out 10%" in help_text
+    assert "nothing here reads the validation loss" in help_text

@@ -49,8 +49,20 @@ example:
 """
 
 
-def _model_options(parser: argparse.ArgumentParser, epochs: int) -> None:
-    """Hyper-parameters and training options shared by both sub-commands."""
+def _model_options(
+    parser: argparse.ArgumentParser, epochs: int, quick_epochs: int | None = None
+) -> None:
+    """Hyper-parameters and training options shared by both sub-commands.
+
+    Parameters
+    ----------
+    parser
+        The sub-command's parser.
+    epochs
+        Default of ``--epochs``.
+    quick_epochs
+        Default of ``--epochs`` under ``--quick`` (None: the sub-command has no ``--quick``).
+    """
     model = parser.add_argument_group(
         "model (defaults: the paper's TCGA sizes and weights; inputs z-scored unless --raw-inputs)"
     )
@@ -90,9 +102,11 @@ def _model_options(parser: argparse.ArgumentParser, epochs: int) -> None:
     )
 
     train = parser.add_argument_group("training")
+    quick = "" if quick_epochs is None else f"; {quick_epochs} with --quick, unless given"
     train.add_argument(
-        "--epochs", type=int, default=epochs, help=f"passes over the data ({epochs})"
+        "--epochs", type=int, default=None, help=f"passes over the data ({epochs}{quick})"
     )
+    parser.set_defaults(default_epochs=epochs, quick_epochs=quick_epochs)
     train.add_argument(
         "--batch-size", type=int, default=128, metavar="N", help="mini-batch size (128)"
     )
@@ -103,7 +117,9 @@ def _model_options(parser: argparse.ArgumentParser, epochs: int) -> None:
         default=1.0,
         metavar="F",
         help="fraction of samples trained on; the rest form a validation split that only "
-        "monitors the loss (1.0: all samples, as no labels are used)",
+        "monitors the loss (1.0: all samples, unlike the API's model.train(), which holds out "
+        "10%%: nothing here reads the validation loss, and in a cohort of ~100 patients every "
+        "patient helps the embedding)",
     )
     train.add_argument(
         "--seed", type=int, default=0, help="seed of weights, split and shuffling (0)"
@@ -168,9 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--quick",
         action="store_true",
-        help=f"a smoke test: {QUICK['epochs']} epochs and small networks (for CI)",
+        help=f"a smoke test: small networks and {QUICK['epochs']} epochs unless --epochs is "
+        "given (for CI)",
     )
-    _model_options(demo, DEMO_EPOCHS)
+    _model_options(demo, DEMO_EPOCHS, QUICK["epochs"])
 
     fit = sub.add_parser(
         "fit",
@@ -241,6 +258,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def resolve_epochs(args: argparse.Namespace) -> int:
+    """Set and return ``args.epochs``: the value given, else the ``--quick`` or usual default.
+
+    An explicit ``--epochs`` always wins over ``--quick``, including one equal to the default.
+
+    Parameters
+    ----------
+    args
+        Parsed arguments of a sub-command (``--epochs`` defaults to None).
+
+    Returns
+    -------
+    int
+        The number of epochs to train.
+    """
+    if args.epochs is None:
+        quick = getattr(args, "quick", False) and args.quick_epochs is not None
+        args.epochs = args.quick_epochs if quick else args.default_epochs
+    return args.epochs
+
+
 def _check_numbers(args: argparse.Namespace) -> None:
     for name in ("n_shared", "n_private", "epochs", "batch_size"):
         if getattr(args, name) <= 0:
@@ -296,9 +334,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     config = _config(args, args.out)
     if args.quick:
-        config.model.update(QUICK["model"])
-        if args.epochs == DEMO_EPOCHS:
-            config.train["max_epochs"] = QUICK["epochs"]
+        config.model.update(QUICK["model"])  # --quick's epochs: see resolve_epochs
         config.n_splits = QUICK["n_splits"]
     mdata = tcga_acc()
     info = mdata.uns["omicvae_dataset"]
@@ -391,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.start = start
+    resolve_epochs(args)
     try:
         _check_numbers(args)
         parse_devices(args.devices)
