@@ -233,3 +233,43 @@ def test_user_loggers_receive_the_metrics_too(sim_mdata, tmp_path):
     metrics = pd.read_csv(next(tmp_path.rglob("metrics.csv")))
     assert "train_loss" in metrics and metrics["train_loss"].notna().sum() == 2
     assert len(model.history["loss"]) == 2  # the in-memory history is kept alongside
+
+
+UNTRAINED_CALLS = {
+    "get_latent_representation": lambda m: m.get_latent_representation(),
+    "write_embeddings": lambda m: m.write_embeddings(),
+    "impute": lambda m: m.impute(source="m1", target="m0"),
+    "generate": lambda m: m.generate(3),
+    "decode": lambda m: m.decode(np.zeros((2, 4)), np.zeros((2, 3)), "m0"),
+    "get_reconstruction_error": lambda m: m.get_reconstruction_error(),
+}
+
+
+def test_an_untrained_model_refuses_until_trained_and_load_keeps_the_state(tmp_path):
+    mdata = ov.datasets.simulate(n_obs=40, n_features=6, seed=2)
+    IDMVAE.setup_mudata(mdata)
+    untrained = IDMVAE(mdata, **TINY)
+    untrained.save(tmp_path / "untrained")
+    reloaded = IDMVAE.load(tmp_path / "untrained", mdata)
+    assert not reloaded.is_trained
+    before = snapshot_mudata(mdata)
+    for model in (untrained, reloaded):
+        for method, call in UNTRAINED_CALLS.items():
+            with pytest.raises(
+                RuntimeError,
+                match=rf"IDMVAE\.{method}: this IDMVAE is not trained.*call model\.train\(\) first",
+            ):
+                call(model)
+    assert_mudata_unchanged(mdata, before)  # nothing written from random weights
+    mmvae = MMVAEPlus(mdata, **TINY)
+    with pytest.raises(RuntimeError, match="this MMVAEPlus is not trained"):
+        mmvae.get_latent_representation()
+
+    model = IDMVAE(mdata, **TINY)
+    model.train(max_epochs=1, batch_size=40, **QUIET)  # writes the embeddings as it finishes
+    assert model.is_trained and "X_idmvae_shared" in mdata.obsm
+    model.save(tmp_path / "trained")
+    loaded = IDMVAE.load(tmp_path / "trained", mdata)
+    assert loaded.is_trained
+    for call in UNTRAINED_CALLS.values():
+        call(loaded)

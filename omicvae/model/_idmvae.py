@@ -205,6 +205,21 @@ class IDMVAE:
     def device(self) -> torch.device:
         return next(self.module.parameters()).device
 
+    def _require_trained(self, method: str) -> None:
+        """Raise a RuntimeError when ``method`` is called while the weights are the random initial ones.
+
+        Parameters
+        ----------
+        method
+            Name of the public method, for the message.
+        """
+        if not self.is_trained:
+            name = type(self).__name__
+            raise RuntimeError(
+                f"{name}.{method}: this {name} is not trained, so its outputs would come from "
+                f"random weights; call model.train() first, or {name}.load() a trained model"
+            )
+
     # ------------------------------------------------------------------ training
     def train(
         self,
@@ -377,6 +392,7 @@ class IDMVAE:
             ``(n, n_shared)`` or ``(n, n_private)``, float32; rows of samples lacking the requested
             modality are NaN.
         """
+        self._require_trained("get_latent_representation")
         if kind not in ("shared", "private"):
             raise ValueError(f"kind must be 'shared' or 'private', got {kind!r}")
         if kind == "private" and modality is None:
@@ -406,6 +422,7 @@ class IDMVAE:
         Keys: ``X_idmvae_shared``, ``X_idmvae_shared_<mod>`` and ``X_idmvae_private_<mod>`` (the prefix is
         ``X_mmvaeplus`` for :class:`MMVAEPlus`), recorded in ``mdata.uns['idmvae']``.
         """
+        self._require_trained("write_embeddings")
         target = self.mdata if mdata is None else mdata
         mu_z, _, mu_w, _, mask = self._posterior(mdata, None, batch_size)
         prefix = self._obsm_prefix
@@ -465,6 +482,7 @@ class IDMVAE:
             NaN rows for samples that have none of the source modalities. Counts use the sample's
             observed library size when it has the target, else a typical one.
         """
+        self._require_trained("impute")
         sources = [source] if isinstance(source, str) else list(source)
         if not sources:
             raise ValueError("source must name at least one modality")
@@ -535,6 +553,7 @@ class IDMVAE:
             ``{modality: decoder means (n_samples, n_features)}``; counts use library sizes drawn
             from the log-normal fitted to the training data.
         """
+        self._require_trained("generate")
         if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples <= 0:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         self.module.eval()
@@ -557,6 +576,7 @@ class IDMVAE:
         self, z: np.ndarray, w: np.ndarray, modality: str, *, batch: str | None = None, library=None
     ) -> np.ndarray:
         """Decoder mean of ``modality`` for given latents ``z`` ``(n, n_shared)`` and ``w`` ``(n, n_private)``."""
+        self._require_trained("decode")
         m = self._modality_index(modality)
         z = torch.as_tensor(np.asarray(z, dtype=np.float32), device=self.device)
         w = torch.as_tensor(np.asarray(w, dtype=np.float32), device=self.device)
@@ -586,6 +606,7 @@ class IDMVAE:
         batch_size: int | None = None,
     ) -> dict[str, float]:
         """Mean negative log-likelihood per sample of each modality reconstructed from its own posterior means."""
+        self._require_trained("get_reconstruction_error")
         tensors = self._tensors(mdata)
         idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)
         totals = np.zeros(self.module.n_mod)
