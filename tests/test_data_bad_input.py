@@ -81,6 +81,14 @@ def orphan_samples():
     return make_mudata(mods)
 
 
+def renamed_prot(n_renamed=6):
+    """The base MuData with the first ``n_renamed`` prot samples renamed (p_s0, ...)."""
+    mods = base_mods()
+    names = [f"p_{s}" if i < n_renamed else s for i, s in enumerate(SAMPLES)]
+    mods["prot"].obs_names = names
+    return make_mudata(mods)
+
+
 def text_layer():
     mods = base_mods()
     mods["rna"].layers["text"] = np.full((6, 4), "a", dtype=object)
@@ -367,6 +375,14 @@ SETUP_CASES = [
         r"\(e\.g\. \['t0', 't1', 't2', 't3', 't4'\]\)",
     ),
     (
+        "no_sample_in_two_modalities",
+        renamed_prot,
+        {},
+        ValueError,
+        r"no sample is in two or more of the modalities \['rna', 'prot'\] \('rna' has 6, "
+        r"'prot' has 6 samples, 0 shared\).*check that the modalities name the same samples",
+    ),
+    (
         "stale_global_obs",
         stale_mudata,
         {},
@@ -424,6 +440,36 @@ def test_setup_registry_rejects(build, kwargs, error, match):
         setup_registry(mdata, **kwargs)
     if snap is not None:
         assert_mudata_unchanged(mdata, snap)
+
+
+def test_mostly_unpaired_modality_warns_at_the_callers_line():
+    from omicvae import IDMVAE
+
+    mdata = renamed_prot(n_renamed=4)  # prot: 2 of its 6 samples also in rna; rna: 2 of 6
+    snap = snapshot_mudata(mdata)
+    with pytest.warns(UserWarning) as record:
+        IDMVAE.setup_mudata(mdata)
+    messages = [str(w.message) for w in record]
+    assert messages == [
+        f"modality {name!r}: only 2 of its 6 samples are also in another modality ('rna' has 6, "
+        "'prot' has 6 samples, 2 shared by two or more); check that the modalities name the "
+        "same samples alike (their obs_names)"
+        for name in ("rna", "prot")
+    ]
+    assert all(w.filename == __file__ for w in record)  # re-issued by setup_mudata
+    assert_mudata_unchanged(mdata, snap)
+
+
+def test_pairing_warns_only_for_the_unpaired_modality_and_accepts_half():
+    mods = base_mods()
+    mods["atac"] = toy_modality(np.ones((4, 2)), ["x0", "x1", "x2", "s0"], "a")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        setup_registry(make_mudata(mods))
+        setup_registry(renamed_prot(n_renamed=3))  # exactly half of each modality paired: fine
+    ours = [str(w.message) for w in caught if "another modality" in str(w.message)]
+    assert len(ours) == 1 and ours[0].startswith("modality 'atac': only 1 of its 4 samples")
+    assert "6 shared by two or more" in ours[0]
 
 
 def test_error_cases_are_many_and_distinct():

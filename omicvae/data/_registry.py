@@ -30,6 +30,7 @@ from ._validate import (
     check_finite,
     check_layer_name,
     check_likelihood_name,
+    check_pairing,
     check_values,
     infer_likelihood,
     normalise_mapping,
@@ -236,7 +237,14 @@ def setup_registry(
     Raises
     ------
     TypeError, KeyError, ValueError
-        With a message naming the modality or argument and what was expected.
+        With a message naming the modality or argument and what was expected; a ValueError too
+        when two or more modalities share no sample.
+
+    Warns
+    -----
+    UserWarning
+        When one modality only is registered, or fewer than half of a modality's samples are in
+        another modality too.
     """
     check_is_mudata(mdata)
     check_global_obs_names(mdata)
@@ -246,11 +254,13 @@ def setup_registry(
 
     covered = np.zeros(mdata.n_obs, dtype=bool)
     specs = []
+    rows = {}
     for name in names:
-        spec, positions = _setup_modality(mdata, name, layers.get(name), likelihoods.get(name))
-        covered[positions] = True
+        spec, rows[name] = _setup_modality(mdata, name, layers.get(name), likelihoods.get(name))
+        covered[rows[name]] = True
         specs.append(spec)
     check_coverage(mdata, covered, names)
+    check_pairing(rows, mdata.n_obs)
 
     categories: tuple[str, ...] = ()
     if batch_key is not None:

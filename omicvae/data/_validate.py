@@ -7,6 +7,7 @@ stored values only, the implicit zeros being accounted for without densifying.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -70,6 +71,56 @@ def normalise_mapping(mdata: MuData, mapping, field: str, selected: tuple[str, .
                 f"{list(selected)}"
             )
     return dict(mapping)
+
+
+def check_pairing(positions: Mapping[str, np.ndarray], n_obs: int) -> None:
+    """Refuse modalities that share no sample; warn about a modality whose samples are mostly unpaired.
+
+    The shared latent is learnt from samples observed in two or more modalities, so modalities
+    whose sample names (``obs_names``) do not match, e.g. after one was renamed, leave it nothing
+    to learn from.
+
+    Parameters
+    ----------
+    positions
+        ``{modality: global row positions of its samples}`` of the selected modalities.
+    n_obs
+        Number of samples of the MuData (``mdata.n_obs``).
+
+    Raises
+    ------
+    ValueError
+        With two or more modalities, when no sample is in two or more of them.
+
+    Warns
+    -----
+    UserWarning
+        For each modality of which fewer than half of the samples are in another modality too.
+    """
+    if len(positions) < 2:
+        return
+    n_modalities = np.zeros(n_obs, dtype=np.int64)
+    for rows in positions.values():
+        n_modalities[rows] += 1
+    shared = n_modalities >= 2
+    n_shared = int(shared.sum())
+    sizes = ", ".join(f"{name!r} has {len(rows)}" for name, rows in positions.items())
+    hint = "check that the modalities name the same samples alike (their obs_names)"
+    if n_shared == 0:
+        raise ValueError(
+            f"no sample is in two or more of the modalities {list(positions)} ({sizes} samples, "
+            f"0 shared): the shared latent is learnt from samples seen in several modalities; "
+            f"{hint}"
+        )
+    for name, rows in positions.items():
+        paired = int(shared[rows].sum())
+        if 2 * paired < len(rows):
+            warnings.warn(
+                f"modality {name!r}: only {paired} of its {len(rows)} samples are also in another "
+                f"modality ({sizes} samples, {n_shared} shared by two or more); {hint}",
+                UserWarning,
+                stacklevel=2,
+            )
 
 
 def check_layer_name(name: str, layer) -> None:
