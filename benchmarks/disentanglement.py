@@ -1,0 +1,453 @@
+"""Disentanglement on simulated data: linear probes of z and w for IDMVAE and its ablations.
+
+Protocol
+--------
+- Data: ``ov.datasets.simulate`` (one shared class, one private class per modality; see its
+  docstring), one data set per (scenario, seed) with ``seed`` as the simulator's seed. Scenarios
+  (:data:`SCENARIOS`) vary the likelihoods, the strength of the shared signal, the decoder, the
+  number of modalities and the missingness. ``ov.IDMVAE.setup_mudata(mdata)`` infers the
+  likelihoods from the values (so Poisson counts get ``nb`` and Laplace noise gets ``normal``).
+- Models: ``ov.IDMVAE(mdata, seed=seed, **overrides)`` for every variant of :data:`VARIANTS`,
+  trained unsupervised on all samples with ``model.train(max_epochs, batch_size=128, seed=seed)``.
+- Score: ``ov.tl.disentanglement`` (method.md §4: logistic-regression probes on the posterior means,
+  random 70/30 split drawn with ``seed``): z→shared ↑, z→private ↓, w→private ↑, w→shared ↓,
+  averaged over modalities, plus w→shared per modality. When ``ov.tl.redundancy`` exists, its
+  label-free ``"mean"`` row is recorded too.
+- Report: mean ± std over seeds per scenario and variant, against the goal
+  "w→shared within 0.10 of chance for every likelihood, w→private ≥ MMVAE+, z→shared ≥ 0.95".
+
+Adding a variant is one line in :data:`VARIANTS` (any ``ov.IDMVAE`` keyword arguments).
+
+Usage
+-----
+::
+
+    python benchmarks/disentanglement.py            # full run -> results/disentanglement.{json,md}
+    python benchmarks/disentanglement.py --quick    # < 1 min smoke run, written to a temp folder
+    python benchmarks/disentanglement.py --scenarios "weak shared" --variants MMVAE+ "λ1 = 0" \
+        --seeds 0 1 --out /tmp/dis   # a subset (names as in SCENARIOS / VARIANTS, see --help)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+# simulate() keyword arguments on top of COMMON_DATA (n_obs and seed are set per run)
+SCENARIOS: dict[str, dict] = {
+    "nb+normal+bernoulli": {},
+    "weak shared": {"shared_strength": 0.5},
+    "nonlinear decoder": {"decoder": "nonlinear"},
+    "5 modalities": {"noise": ("nb", "normal", "bernoulli", "poisson", "laplace")},
+    "missing 30%": {"missing_fraction": 0.3},
+}
+COMMON_DATA: dict = {"n_features": 60}
+
+# ov.IDMVAE keyword overrides, one line per variant
+VARIANTS: dict[str, dict] = {
+    "IDMVAE (defaults)": {},
+    "paper_tcga preset": {"preset": "paper_tcga"},
+    "MMVAE+": {"cross_mi_weight": 0.0, "gen_aug_weight": 0.0, "diffusion_prior": False},
+    "λ1 = 0": {"cross_mi_weight": 0.0},
+    "λ2 = 0": {"gen_aug_weight": 0.0},
+}
+BASELINE = "MMVAE+"  # the variant w→private is compared with
+
+# Full mode: one model trains in about 10-45 s with 1 thread on the 2-core benchmark machine
+# (IDMVAE defaults ~24 s, paper_tcga preset ~43 s, MMVAE+ ~10 s); 1000 samples leave 300 for the
+# probes' test split.
+FULL = {"n_obs": 1000, "epochs": 100, "seeds": (0, 1, 2)}
+QUICK = {
+    "n_obs": 300,
+    "epochs": 10,
+    "seeds": (0,),
+    "scenarios": ("nb+normal+bernoulli",),
+    "variants": ("IDMVAE (defaults)", "MMVAE+"),
+}
+BATCH_SIZE = 128
+
+PROBES = ("z_shared", "z_private", "w_private", "w_shared", "chance_shared", "chance_private")
+GOAL_W_SHARED_MARGIN = 0.10
+GOAL_Z_SHARED = 0.95
+GOAL = (
+    f"w→shared within {GOAL_W_SHARED_MARGIN:.2f} of chance for every likelihood, "
+    f"w→private ≥ {BASELINE}, z→shared ≥ {GOAL_Z_SHARED:.2f}"
+)
+
+
+def simulate_scenario(name: str, n_obs: int, seed: int):
+    """The simulated MuData of one scenario and seed.
+
+    Parameters
+    ----------
+    name
+        Key of :data:`SCENARIOS`.
+    n_obs
+        Number of samples.
+    seed
+        Simulator seed.
+
+    Returns
+    -------
+    mudata.MuData
+        Output of ``ov.datasets.simulate``.
+    """
+    import omicvae as ov
+
+    return ov.datasets.simulate(n_obs=n_obs, seed=seed, **{**COMMON_DATA, **SCENARIOS[name]})
+
+
+def run_one(mdata, overrides: dict, seed: int, epochs: int) -> dict:
+    """Train one IDMVAE variant on ``mdata`` and probe its posterior means.
+
+    Parameters
+    ----------
+    mdata
+        Simulated data; the model's embeddings are written into its ``obsm``.
+    overrides
+        ``ov.IDMVAE`` keyword arguments of the variant.
+    seed
+        Seed of the model, of training and of the probes' train/test split.
+    epochs
+        ``max_epochs`` of training.
+
+    Returns
+    -------
+    dict
+        ``mean`` (the probe table's mean row), ``per_modality`` (each modality's probes, its noise
+        model and ``w_shared_minus_chance``), ``w_shared_minus_chance_worst``, ``redundancy``
+        (mean row of ``ov.tl.redundancy`` or None) and the seconds spent training and probing.
+    """
+    import omicvae as ov
+
+    ov.IDMVAE.setup_mudata(mdata)
+    t0 = time.perf_counter()
+    model = ov.IDMVAE(mdata, seed=seed, **overrides)
+    model.train(max_epochs=epochs, batch_size=BATCH_SIZE, seed=seed, enable_progress_bar=False)
+    train_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    table = ov.tl.disentanglement(
+        mdata,
+        shared_label="shared_label",
+        private_labels={m: f"private_label_{m}" for m in mdata.mod},
+        seed=seed,
+    )
+    probe_s = time.perf_counter() - t0
+    per_mod = {}
+    for m in mdata.mod:
+        row = {k: float(table.loc[m, k]) for k in PROBES}
+        row["w_shared_minus_chance"] = row["w_shared"] - row["chance_shared"]
+        row["noise"] = str(mdata[m].uns["noise"])
+        per_mod[m] = row
+
+    redundancy, redundancy_s = None, None
+    if hasattr(ov.tl, "redundancy"):  # label-free check, when this omicvae has it
+        t0 = time.perf_counter()
+        red = ov.tl.redundancy(mdata)
+        redundancy_s = time.perf_counter() - t0
+        redundancy = {k: float(v) for k, v in red.loc["mean"].items() if pd.api.types.is_number(v)}
+    return {
+        "mean": {k: float(table.loc["mean", k]) for k in PROBES},
+        "per_modality": per_mod,
+        "w_shared_minus_chance_worst": max(r["w_shared_minus_chance"] for r in per_mod.values()),
+        "redundancy": redundancy,
+        "train_seconds": train_s,
+        "probe_seconds": probe_s,
+        "redundancy_seconds": redundancy_s,
+    }
+
+
+def _mean_std(values) -> list[float]:
+    vals = np.asarray([v for v in values if v is not None], dtype=float)
+    if vals.size == 0:
+        return [float("nan"), float("nan")]
+    std = float(np.nanstd(vals, ddof=1)) if vals.size > 1 else float("nan")
+    return [float(np.nanmean(vals)), std]
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Mean and sample std over seeds, per scenario and variant.
+
+    Parameters
+    ----------
+    runs
+        Records of :func:`run_one` with ``scenario``, ``variant`` and ``seed`` added.
+
+    Returns
+    -------
+    dict
+        ``{scenario: {variant: {metric: [mean, std]}}}`` for the mean probes,
+        ``w_shared_minus_chance_worst``, each modality's ``w_shared`` and
+        ``w_shared_minus_chance`` (as ``"w_shared_minus_chance[m]"``), the redundancy columns
+        (``"redundancy.<column>"``) and ``train_seconds``.
+    """
+    out: dict[str, dict] = {}
+    for scenario in dict.fromkeys(r["scenario"] for r in runs):
+        for variant in dict.fromkeys(r["variant"] for r in runs if r["scenario"] == scenario):
+            group = [r for r in runs if r["scenario"] == scenario and r["variant"] == variant]
+            s = {k: _mean_std(r["mean"][k] for r in group) for k in PROBES}
+            for key in ("w_shared_minus_chance_worst", "train_seconds"):
+                s[key] = _mean_std(r[key] for r in group)
+            for m in group[0]["per_modality"]:
+                for key in ("w_shared", "w_shared_minus_chance"):
+                    s[f"{key}[{m}]"] = _mean_std(r["per_modality"][m][key] for r in group)
+            columns = dict.fromkeys(k for r in group for k in (r["redundancy"] or {}))
+            for col in columns:
+                s[f"redundancy.{col}"] = _mean_std((r["redundancy"] or {}).get(col) for r in group)
+            s["n_seeds"] = len(group)
+            out.setdefault(scenario, {})[variant] = s
+    return out
+
+
+def goal_check(summary: dict, baseline: str = BASELINE) -> dict:
+    """Which parts of the goal each variant meets, on the means over seeds.
+
+    Parameters
+    ----------
+    summary
+        Output of :func:`summarise`.
+    baseline
+        Variant whose w→private the others must match.
+
+    Returns
+    -------
+    dict
+        ``{scenario: {variant: {"w_shared": bool, "w_private": bool | None, "z_shared": bool,
+        "all": bool}}}``; ``w_private`` is None when the baseline was not run.
+    """
+    out: dict[str, dict] = {}
+    for scenario, variants in summary.items():
+        ref = variants.get(baseline, {}).get("w_private", [None])[0]
+        for variant, s in variants.items():
+            checks = {
+                "w_shared": bool(s["w_shared_minus_chance_worst"][0] <= GOAL_W_SHARED_MARGIN),
+                "w_private": None if ref is None else bool(s["w_private"][0] >= ref),
+                "z_shared": bool(s["z_shared"][0] >= GOAL_Z_SHARED),
+            }
+            checks["all"] = all(v is not False for v in checks.values())
+            out.setdefault(scenario, {})[variant] = checks
+    return out
+
+
+def markdown(payload: dict, meta: dict) -> str:
+    """The report: one probe table per scenario (and a redundancy table when measured).
+
+    Parameters
+    ----------
+    payload
+        The JSON payload written by :func:`run`.
+    meta
+        ``_common.run_meta`` of the run.
+
+    Returns
+    -------
+    str
+        GitHub markdown.
+    """
+    st = payload["settings"]
+    lines = [
+        C.header_block("Disentanglement on simulated data (linear probes)", meta),
+        f"{st['n_obs']} samples, {st['epochs']} epochs at batch {st['batch_size']}, seeds "
+        f"{st['seeds']} (mean ± std over seeds); probes: `ov.tl.disentanglement`, mean over "
+        "modalities. Goal: " + GOAL + ".",
+        "",
+    ]
+    head = [
+        "variant",
+        "z→shared ↑",
+        "z→private ↓",
+        "w→private ↑",
+        "w→shared ↓",
+        "w→shared − chance, worst modality ↓",
+        "goal",
+    ]
+    for scenario, variants in payload["summary"].items():
+        body = []
+        for variant, s in variants.items():
+            worst = s["w_shared_minus_chance_worst"]
+            g = payload["goal"][scenario][variant]
+            marks = "".join(
+                "✓" if g[k] else ("–" if g[k] is None else "✗")
+                for k in ("w_shared", "w_private", "z_shared")
+            )
+            body.append(
+                [variant]
+                + [C.fmt(s[k]) for k in ("z_shared", "z_private", "w_private", "w_shared")]
+                + [C.fmt(worst), marks]
+            )
+        any_s = next(iter(variants.values()))
+        noise = payload["scenarios"][scenario]["simulate_kwargs"]["noise"]
+        mods = [f"m{i}" for i in range(len(noise))]
+        mhead = ["variant"] + [f"{m} ({kind})" for m, kind in zip(mods, noise, strict=True)]
+        mbody = [
+            [v] + [C.fmt(s[f"w_shared_minus_chance[{m}]"]) for m in mods]
+            for v, s in variants.items()
+        ]
+        lines += [
+            f"## {scenario}",
+            "",
+            f"Simulator overrides: `{payload['scenarios'][scenario]['overrides']}`. Chance: "
+            f"shared {any_s['chance_shared'][0]:.3f}, private {any_s['chance_private'][0]:.3f}.",
+            "",
+            C.markdown_table(head, body),
+            "",
+            "Goal column: w→shared / w→private / z→shared part of the goal met (✓) or not (✗), "
+            "on the means over seeds (the worst modality is taken per seed, then averaged).",
+            "",
+            "w→shared − chance per modality (noise model), ↓:",
+            "",
+            C.markdown_table(mhead, mbody),
+            "",
+        ]
+        red_cols = [k for k in any_s if k.startswith("redundancy.")]
+        if red_cols:
+            shown = [k for k in red_cols if not k.endswith("_knn")][:6]
+            rhead = ["variant"] + [k.removeprefix("redundancy.") for k in shown]
+            rbody = [[v] + [C.fmt(s.get(k)) for k in shown] for v, s in variants.items()]
+            lines += [
+                "`ov.tl.redundancy` mean row (label-free; near 0 is good):",
+                "",
+                C.markdown_table(rhead, rbody),
+                "",
+            ]
+    lines += ["Variants: `" + C.json.dumps(payload["variants"], ensure_ascii=False) + "`", ""]
+    return "\n".join(lines)
+
+
+def run(args, t_start: float) -> dict:
+    """Run every (scenario, seed, variant), write the JSON and markdown reports.
+
+    Parameters
+    ----------
+    args
+        Parsed command line (see :func:`main`).
+    t_start
+        ``time.perf_counter()`` at start, for the wall time.
+
+    Returns
+    -------
+    dict
+        The JSON payload.
+    """
+    import omicvae as ov
+
+    out = Path(args.out)
+    runs = []
+    for scenario in args.scenarios:
+        for seed in args.seeds:
+            for variant in args.variants:
+                mdata = simulate_scenario(scenario, args.n_obs, seed)
+                rec = run_one(mdata, VARIANTS[variant], seed, args.epochs)
+                rec = {"scenario": scenario, "seed": seed, "variant": variant, **rec}
+                runs.append(rec)
+                m = rec["mean"]
+                print(
+                    f"[{scenario} | seed {seed} | {variant}] z→shared {m['z_shared']:.3f} "
+                    f"z→private {m['z_private']:.3f} w→private {m['w_private']:.3f} "
+                    f"w→shared {m['w_shared']:.3f} (worst −chance "
+                    f"{rec['w_shared_minus_chance_worst']:+.3f}); train {rec['train_seconds']:.1f} s",
+                    flush=True,
+                )
+    summary = summarise(runs)
+    meta = C.run_meta(sys.argv, t_start)
+    payload = {
+        **meta,
+        "goal": goal_check(summary),
+        "goal_text": GOAL,
+        "settings": {
+            "n_obs": args.n_obs,
+            "epochs": args.epochs,
+            "batch_size": BATCH_SIZE,
+            "seeds": list(args.seeds),
+            "torch_threads": args.threads,
+            "quick": args.quick,
+            "common_data": COMMON_DATA,
+            "redundancy_measured": hasattr(ov.tl, "redundancy"),
+        },
+        "scenarios": {
+            s: {
+                "overrides": SCENARIOS[s],
+                "simulate_kwargs": {**_simulator_defaults(), **COMMON_DATA, **SCENARIOS[s]},
+            }
+            for s in args.scenarios
+        },
+        "variants": {v: VARIANTS[v] for v in args.variants},
+        "summary": summary,
+        "runs": runs,
+    }
+    C.write_json(out / "disentanglement.json", payload)
+    md = markdown(payload, meta)
+    (out / "disentanglement.md").write_text(md)
+    print(md)
+    print(f"written to {out}/disentanglement.{{json,md}}")
+    return payload
+
+
+def _simulator_defaults() -> dict:
+    """Keyword defaults of ``ov.datasets.simulate`` (recorded with each scenario)."""
+    import inspect
+
+    import omicvae as ov
+
+    params = inspect.signature(ov.datasets.simulate).parameters
+    return {k: p.default for k, p in params.items() if k not in ("n_obs", "seed")}
+
+
+def main(argv=None):
+    """Command line entry point; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: {QUICK['n_obs']} samples, {QUICK['epochs']} epochs, one scenario, "
+        "seed 0, IDMVAE (defaults) and MMVAE+; written to a temp folder unless --out",
+    )
+    parser.add_argument("--out", default=None, help="results folder (default: benchmarks/results)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="default 0 1 2")
+    parser.add_argument("--epochs", type=int, default=None, help=f"default {FULL['epochs']}")
+    parser.add_argument("--n-obs", type=int, default=None, help=f"default {FULL['n_obs']}")
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        default=None,
+        choices=list(SCENARIOS),
+        metavar="SCENARIO",
+        help="default all: " + ", ".join(f"'{k}'" for k in SCENARIOS).replace("%", "%%"),
+    )
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=None,
+        choices=list(VARIANTS),
+        metavar="VARIANT",
+        help="default all: " + ", ".join(f"'{k}'" for k in VARIANTS),
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    args = parser.parse_args(argv)
+    base = {**FULL, "scenarios": tuple(SCENARIOS), "variants": tuple(VARIANTS)}
+    if args.quick:
+        base.update(QUICK)
+    for key in ("seeds", "epochs", "n_obs", "scenarios", "variants"):
+        if getattr(args, key) is None:
+            setattr(args, key, base[key])
+    if args.out is None:
+        quick_dir = Path(tempfile.gettempdir()) / "omicvae-disentanglement-quick"
+        args.out = str(quick_dir if args.quick else C.RESULTS)
+    C.quiet_environment(args.threads)
+    t0 = time.perf_counter()
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    return run(args, t0)
+
+
+if __name__ == "__main__":
+    main()
