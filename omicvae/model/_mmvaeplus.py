@@ -13,4 +13,9 @@ class MMVAEPlus(IDMVAE):
     """
 
     _obsm_prefix = "X_mmvaeplus"
-    _fixed = {"cross_mi_weight": 0.0, "gen_aug_weight": 0.0, "diffusion_prior": False}
+    _fixed = {
+        "cross_mi_weight": 0.0,
+        "gen_aug_weight": 0.0,
+        "independence_weight": 0.0,
+        "diffusion_prior": False,
+    }

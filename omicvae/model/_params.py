@@ -19,6 +19,7 @@ DEFAULTS: dict = {
     "n_private": 32,
     "cross_mi_weight": 10.0,
     "gen_aug_weight": 1e-3,
+    "independence_weight": 0.0,
     "diffusion_prior": True,
     "diffusion_weight": 0.1,
     "beta": 2.5,
@@ -42,6 +43,7 @@ DEFAULTS: dict = {
 PRESETS: dict[str, dict] = {
     # method.md §3, TCGA column: exactly the published setting
     "paper_tcga": {
+        "independence_weight": 0.0,
         "standardize_inputs": False,
         "encoder_hidden": (128, 64),
         "decoder_hidden": (64, 128),
@@ -53,6 +55,7 @@ PRESETS: dict[str, dict] = {
         "n_private": 128,
         "cross_mi_weight": 80.0,
         "gen_aug_weight": 20.0,
+        "independence_weight": 0.0,
         "diffusion_weight": 1.0,
         "beta": 2.5,
         "image_scale": 0.75,
@@ -99,7 +102,13 @@ def check_hyperparameters(params: dict, modality_names) -> dict:
         "diffusion_sample_steps",
     ):
         _positive_int(name, p[name])
-    for name in ("cross_mi_weight", "gen_aug_weight", "diffusion_weight", "beta"):
+    for name in (
+        "cross_mi_weight",
+        "gen_aug_weight",
+        "independence_weight",
+        "diffusion_weight",
+        "beta",
+    ):
         _non_negative(name, p[name])
     for name in ("image_scale", "temperature"):
         _positive(name, p[name])

@@ -17,7 +17,7 @@ class LossOutput:
         The scalar that is minimised.
     terms
         Every term as a scalar tensor, in the order it was computed: ``elbo`` (L_MMVAE+),
-        ``reconstruction``, ``kl`` (the two parts of the ELBO), ``cross_mi``, ``gen_aug`` and
+        ``reconstruction``, ``kl`` (the two parts of the ELBO), ``cross_mi``, ``gen_aug``, ``independence`` and
         ``diffusion`` (unweighted, as in method.md), so they can be logged separately.
     """
 
