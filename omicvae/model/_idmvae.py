@@ -39,6 +39,10 @@ class IDMVAE:
         λ1, weight of the cross-view InfoNCE on the shared codes.
     gen_aug_weight
         λ2, weight of the generative-augmentation cycle loss.
+    independence_weight
+        Weight of a term beyond the paper: the kernel dependence (normalised HSIC) between each
+        private code w_m and what the other modalities' shared codes know, summed over modalities;
+        it keeps the shared information out of the private codes. 0 (the paper) turns it off.
     diffusion_prior, diffusion_weight
         Train diffusion priors for z and each w_m jointly, with weight λ_diff.
     beta
