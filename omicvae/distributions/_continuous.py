@@ -1,0 +1,65 @@
+"""Real-valued likelihoods with a learned per-feature scale: normal and Laplace."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.distributions import Distribution, Independent, Laplace, Normal
+
+from ._base import Likelihood
+from ._registry import register_likelihood
+
+_SOFTPLUS_ONE = math.log(math.e - 1.0)  # softplus(_SOFTPLUS_ONE) == 1
+
+
+class _LearnedScaleContinuous(Likelihood):
+    """Location from the decoder, per-feature scale learned (softplus, init 1).
+
+    Any finite value is accepted.
+    """
+
+    _family: type[Distribution]
+    min_scale = 1e-3
+
+    def __init__(self, n_features: int):
+        super().__init__(n_features)
+        self.raw_scale = nn.Parameter(torch.full((n_features,), _SOFTPLUS_ONE))
+
+    @property
+    def heads(self) -> dict[str, int]:
+        return {"loc": self.n_features}
+
+    @property
+    def scale(self) -> torch.Tensor:
+        return F.softplus(self.raw_scale) + self.min_scale
+
+    def distribution(self, out, library=None):
+        loc = out["loc"]
+        return Independent(self._family(loc, self.scale.expand_as(loc), validate_args=False), 1)
+
+    def mean(self, out, library=None):
+        return out["loc"]
+
+
+@register_likelihood
+class NormalLikelihood(_LearnedScaleContinuous):
+    """Gaussian with learned per-feature standard deviation; inferred for any other real values."""
+
+    name = "normal"
+    _family = Normal
+    infer_priority = 0
+
+    @classmethod
+    def infer_reason(cls, summary, image_shape):
+        return "real-valued data"
+
+
+@register_likelihood
+class LaplaceLikelihood(_LearnedScaleContinuous):
+    """Laplace with learned per-feature scale."""
+
+    name = "laplace"
+    _family = Laplace
