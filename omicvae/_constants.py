@@ -1,4 +1,8 @@
-"""Names shared across the package: obsm/uns keys and the supported likelihoods."""
+"""Names shared across the package: obsm/uns keys and the supported likelihoods.
+
+``LIKELIHOODS`` (all registered names) and ``COUNT_LIKELIHOODS`` (those that need a library size)
+are derived from the likelihood registry, :mod:`omicvae.distributions`.
+"""
 
 SHARED_KEY = "X_idmvae_shared"
 """``mdata.obsm`` key of the joint shared embedding (mixture-of-experts posterior mean)."""
@@ -12,5 +16,15 @@ PRIVATE_PREFIX = "X_idmvae_private_"
 UNS_KEY = "idmvae"
 """``mdata.uns`` key where the model records what it wrote."""
 
-LIKELIHOODS = ("nb", "zinb", "normal", "laplace", "bernoulli", "image", "categorical")
-COUNT_LIKELIHOODS = ("nb", "zinb")
+
+def __getattr__(name: str):
+    """``LIKELIHOODS`` and ``COUNT_LIKELIHOODS``, read from the likelihood registry when asked.
+
+    Kept for existing callers; new code should ask :mod:`omicvae.distributions` directly
+    (``likelihood_names()``, ``likelihood_class(name).needs_library``).
+    """
+    if name in ("LIKELIHOODS", "COUNT_LIKELIHOODS"):
+        from omicvae.distributions import likelihood_names
+
+        return likelihood_names(needs_library=True if name == "COUNT_LIKELIHOODS" else None)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

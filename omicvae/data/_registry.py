@@ -10,8 +10,8 @@ import numpy as np
 from anndata import AnnData
 from mudata import MuData
 
-from omicvae._constants import COUNT_LIKELIHOODS
 from omicvae._logging import logger
+from omicvae.distributions import likelihood_class
 
 from ._access import (
     check_coverage,
@@ -54,20 +54,22 @@ class ModalitySpec:
     layer
         Layer holding the values; None for ``.X``.
     likelihood
-        One of :data:`omicvae._constants.LIKELIHOODS`.
+        A registered likelihood name (:func:`omicvae.distributions.likelihood_names`).
     n_features
-        Number of variables (sequence length for ``"categorical"``).
+        Number of variables (sequence length for a likelihood with ``needs_n_categories``).
     var_names
         The modality's ``var_names`` at setup, in order.
     image_shape
-        ``(C, H, W)`` for ``"image"``, else None.
+        ``(C, H, W)`` for a likelihood with convolutional networks (``network == "conv"``, e.g.
+        ``"image"``), else None.
     n_categories
-        Vocabulary size for ``"categorical"`` (token ids ``0..n_categories-1``), else None.
+        Vocabulary size (token ids ``0..n_categories-1``) for a likelihood with
+        ``needs_n_categories`` (``"categorical"``), else None.
     likelihood_inferred
         True when the likelihood was inferred from the values rather than given.
     library_log_mean, library_log_std
-        For ``"nb"``/``"zinb"``: mean and std of ``log(row total)`` over the observed samples with a
-        positive total; None otherwise.
+        For a likelihood with ``needs_library`` (``"nb"``, ``"zinb"``): mean and std of
+        ``log(row total)`` over the observed samples with a positive total; None otherwise.
     """
 
     name: str
@@ -224,9 +226,10 @@ def setup_registry(
     layers
         ``{modality: layer}``; modalities not listed use ``.X``.
     likelihoods
-        ``{modality: likelihood}``; modalities not listed have theirs inferred and reported with
-        ``logger.info``: ``uns['image_shape']`` present -> ``"image"``, all values 0/1 ->
-        ``"bernoulli"``, non-negative integers -> ``"nb"``, otherwise ``"normal"``.
+        ``{modality: likelihood}``; modalities not listed have theirs inferred by the registered
+        likelihoods' inference rules and reported with ``logger.info``: ``uns['image_shape']``
+        present -> ``"image"``, all values 0/1 -> ``"bernoulli"``, non-negative integers ->
+        ``"nb"``, otherwise ``"normal"``.
     batch_key
         Column of ``mdata.obs`` with a categorical batch covariate.
 
@@ -295,16 +298,17 @@ def _setup_modality(mdata: MuData, name: str, layer, likelihood) -> tuple[Modali
         likelihood, reason = infer_likelihood(summary, raw_shape)
         logger.info(f"modality {name!r}: likelihood inferred as {likelihood!r} ({reason})")
 
-    image_shape = (
-        parse_image_shape(raw_shape, name, adata.n_vars) if likelihood == "image" else None
-    )
+    kind = likelihood_class(likelihood)
+    image_shape = None
+    if kind.network == "conv":
+        image_shape = parse_image_shape(raw_shape, name, adata.n_vars, likelihood)
     n_categories = None
-    if likelihood == "categorical":
+    if kind.needs_n_categories:
         n_categories = resolve_n_categories(adata.uns.get("n_categories"), summary, name)
     check_values(summary, name, layer, likelihood, n_categories)
 
     log_mean = log_std = None
-    if likelihood in COUNT_LIKELIHOODS:
+    if kind.needs_library:
         log_mean, log_std = _library_log_stats(matrix, summary, name, layer, likelihood)
 
     spec = ModalitySpec(

@@ -2,7 +2,9 @@
 
 Values are scanned once into a :class:`ValueSummary` (counts of NaN, negative, non-integer, ...);
 inference and every likelihood check then read the summary. Sparse matrices are scanned on their
-stored values only, the implicit zeros being accounted for without densifying.
+stored values only, the implicit zeros being accounted for without densifying. What each likelihood
+accepts, and when it is inferred, is declared by its class in the likelihood registry
+(:mod:`omicvae.distributions`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from mudata import MuData
 
-from omicvae._constants import COUNT_LIKELIHOODS, LIKELIHOODS
+from omicvae.distributions import infer_likelihood as _infer_from_registry
+from omicvae.distributions import likelihood_class, likelihood_names
 
 from ._access import iter_row_chunks, where
 
@@ -132,10 +135,11 @@ def check_layer_name(name: str, layer) -> None:
 
 
 def check_likelihood_name(name: str, likelihood) -> None:
-    """Raise a ValueError unless ``likelihood`` is one of :data:`LIKELIHOODS`."""
-    if likelihood not in LIKELIHOODS:
+    """Raise a ValueError unless ``likelihood`` is a registered likelihood name."""
+    known = likelihood_names()
+    if not isinstance(likelihood, str) or likelihood not in known:
         raise ValueError(
-            f"modality {name!r}: unknown likelihood {likelihood!r}; expected one of {list(LIKELIHOODS)}"
+            f"modality {name!r}: unknown likelihood {likelihood!r}; expected one of {list(known)}"
         )
 
 
@@ -231,21 +235,13 @@ def check_finite(summary: ValueSummary, name: str, layer: str | None) -> None:
 
 
 def infer_likelihood(summary: ValueSummary, image_shape) -> tuple[str, str]:
-    """Choose a likelihood from the values; returns ``(likelihood, reason)`` for the log message."""
-    if image_shape is not None:
-        return "image", f"uns['image_shape'] = {_show_shape(image_shape)}"
-    if summary.n_non_binary == 0:
-        return "bernoulli", "all values are 0 or 1"
-    if summary.n_negative == 0 and summary.n_non_integer == 0:
-        return "nb", "non-negative integer counts"
-    return "normal", "real-valued data"
+    """Choose a likelihood from the values; returns ``(likelihood, reason)`` for the log message.
 
-
-def _show_shape(raw) -> str:
-    """Render a raw ``image_shape`` (tuple, list or numpy array) as a plain tuple."""
-    if isinstance(raw, list | tuple | np.ndarray):
-        return str(tuple(np.asarray(raw).tolist()))
-    return repr(raw)
+    The registered inference rules decide, highest priority first: ``uns['image_shape']`` present
+    -> ``"image"``, all values 0/1 -> ``"bernoulli"``, non-negative integers -> ``"nb"``,
+    otherwise ``"normal"``.
+    """
+    return _infer_from_registry(summary, image_shape)
 
 
 def check_values(
@@ -255,48 +251,24 @@ def check_values(
     likelihood: str,
     n_categories: int | None = None,
 ) -> None:
-    """Raise a ValueError when finite values do not suit ``likelihood``."""
-    loc = where(layer)
-    prefix = f"modality {name!r}: likelihood {likelihood!r}"
-    if likelihood in COUNT_LIKELIHOODS:
-        _check_non_negative_integers(summary, f"{prefix} needs non-negative integer counts", loc)
-    elif likelihood == "categorical":
-        _check_non_negative_integers(summary, f"{prefix} needs non-negative integer token ids", loc)
-        if n_categories is not None and summary.max >= n_categories:
-            raise ValueError(
-                f"{prefix} expects token ids in 0..{n_categories - 1}, found token "
-                f"{int(summary.max)} in {loc}"
-            )
-    elif likelihood == "bernoulli" and summary.n_non_binary:
-        raise ValueError(
-            f"{prefix} needs values in {{0, 1}}, found {summary.n_non_binary} other values in "
-            f"{loc} (e.g. {summary.example_non_binary:g})"
-        )
-    elif likelihood == "image" and summary.n_outside_unit:
-        raise ValueError(
-            f"{prefix} needs pixel values in [0, 1], found {summary.n_outside_unit} values outside "
-            f"in {loc} (min {summary.min:g}, max {summary.max:g})"
-        )
+    """Raise a ValueError when finite values do not suit ``likelihood`` (its ``check_values``)."""
+    likelihood_class(likelihood).check_values(
+        summary, modality=name, location=where(layer), n_categories=n_categories
+    )
 
 
-def _check_non_negative_integers(summary: ValueSummary, what: str, loc: str) -> None:
-    if summary.n_negative:
-        raise ValueError(
-            f"{what}, found {summary.n_negative} negative values in {loc} (min {summary.min:g})"
-        )
-    if summary.n_non_integer:
-        raise ValueError(
-            f"{what}, found {summary.n_non_integer} non-integer values in {loc} "
-            f"(e.g. {summary.example_non_integer:g})"
-        )
+def parse_image_shape(
+    raw, name: str, n_features: int, likelihood: str = "image"
+) -> tuple[int, int, int]:
+    """Validate ``uns['image_shape']`` and return it as a tuple of three positive ints.
 
-
-def parse_image_shape(raw, name: str, n_features: int) -> tuple[int, int, int]:
-    """Validate ``uns['image_shape']`` and return it as a tuple of three positive ints."""
+    ``likelihood`` names the likelihood that asks for the shape, in the message when it is missing.
+    """
     where_ = f"mdata.mod[{name!r}].uns['image_shape']"
     if raw is None:
         raise ValueError(
-            f"modality {name!r}: likelihood 'image' needs {where_} = (C, H, W), which is missing"
+            f"modality {name!r}: likelihood {likelihood!r} needs {where_} = (C, H, W), which is "
+            "missing"
         )
     values = None if isinstance(raw, str) else np.asarray(raw, dtype=object).ravel().tolist()
     if (
