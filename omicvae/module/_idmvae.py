@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..distributions import make_likelihood
+from ..distributions import likelihood_class, make_likelihood
 from ..nn import ConvDecoder, ConvEncoder, LatentDiffusion, MLPDecoder, MLPEncoder
 from ._contrastive import nt_xent_pairs, unordered_pairs
 from ._elbo import (
@@ -168,7 +168,7 @@ class IDMVAEModule(nn.Module):
                 image_family=image_family,
             )
             self.likelihoods.append(lik)
-            if m.likelihood == "image":
+            if lik.network == "conv":
                 shape = tuple(m.image_shape)
                 conv = tuple(conv_channels)
                 self.encoders.append(
@@ -218,7 +218,11 @@ class IDMVAEModule(nn.Module):
     # ------------------------------------------------------------------ building blocks
     @staticmethod
     def _image_modalities(modalities) -> set[int]:
-        return {m for m, spec in enumerate(modalities) if spec.likelihood == "image"}
+        return {
+            m
+            for m, spec in enumerate(modalities)
+            if likelihood_class(spec.likelihood).network == "conv"
+        }
 
     def standardize(self, m: int, inputs: torch.Tensor) -> torch.Tensor:
         """Apply modality ``m``'s input standardisation (identity when off or for images)."""
