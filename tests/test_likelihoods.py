@@ -1,4 +1,4 @@
-"""Every likelihood's log-probability against scipy.stats, including extreme parameters."""
+"""Every likelihood's log-probability against scipy.stats, including extreme parameters; the registry."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,18 @@ import scipy.special as sps
 import scipy.stats as st
 import torch
 
-from omicvae.distributions import make_likelihood
+from omicvae.data._validate import ValueSummary, check_likelihood_name
+from omicvae.distributions import (
+    Likelihood,
+    NegativeBinomialLikelihood,
+    infer_likelihood,
+    likelihood_class,
+    likelihood_names,
+    make_likelihood,
+    register_likelihood,
+    registered_likelihoods,
+    unregister_likelihood,
+)
 
 RNG = np.random.default_rng(0)
 
@@ -194,3 +205,104 @@ def test_bad_likelihood_arguments(kwargs, message):
     name = kwargs.pop("name")
     with pytest.raises(ValueError, match=message):
         make_likelihood(name, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------------
+# the registry
+
+
+def test_registry_lists_the_built_in_likelihoods_and_derives_the_constants():
+    import omicvae._constants as constants
+
+    names = ("nb", "zinb", "normal", "laplace", "bernoulli", "image", "categorical")
+    assert likelihood_names() == names
+    assert constants.LIKELIHOODS == names
+    assert constants.COUNT_LIKELIHOODS == likelihood_names(needs_library=True) == ("nb", "zinb")
+    classes = registered_likelihoods()
+    assert all(cls.name == name for name, cls in classes.items())
+    assert [n for n, c in classes.items() if c.network == "conv"] == ["image"]
+    assert [n for n, c in classes.items() if c.needs_n_categories] == ["categorical"]
+    assert likelihood_class("nb") is NegativeBinomialLikelihood
+    with pytest.raises(ValueError, match=r"unknown likelihood 'poisson'; expected one of nb, zinb"):
+        likelihood_class("poisson")
+
+
+def test_inference_rules_by_priority():
+    summary = ValueSummary(n_values=4, min=0.0, max=1.0)
+    assert infer_likelihood(summary, (1, 2, 2))[0] == "image"
+    assert infer_likelihood(summary, None) == ("bernoulli", "all values are 0 or 1")
+    summary.n_non_binary = 2
+    assert infer_likelihood(summary, None) == ("nb", "non-negative integer counts")
+    summary.n_negative = 1
+    assert infer_likelihood(summary, None) == ("normal", "real-valued data")
+
+
+class _Poisson(Likelihood):
+    """A toy likelihood for the registration tests (not registered at import)."""
+
+    name = "poisson_toy"
+    needs_library = True
+    infer_priority = 150
+
+    @classmethod
+    def infer_reason(cls, summary, image_shape):
+        return "toy rule" if summary.n_negative == 0 and summary.n_non_integer == 0 else None
+
+    @property
+    def heads(self):
+        return {"log_rate": self.n_features}
+
+    def distribution(self, out, library):
+        rate = library * out["log_rate"].exp()
+        return torch.distributions.Independent(torch.distributions.Poisson(rate), 1)
+
+
+@pytest.fixture
+def toy_registered():
+    register_likelihood(_Poisson)
+    yield _Poisson
+    unregister_likelihood(_Poisson.name)
+
+
+def test_a_registered_likelihood_is_known_everywhere(toy_registered):
+    import omicvae._constants as constants
+
+    assert likelihood_names()[-1] == "poisson_toy"
+    assert "poisson_toy" in constants.LIKELIHOODS and "poisson_toy" in constants.COUNT_LIKELIHOODS
+    lik = make_likelihood("poisson_toy", 3)
+    assert isinstance(lik, _Poisson)
+    out = {"log_rate": torch.zeros(2, 3)}
+    x = lik.sample(out, torch.full((2, 1), 4.0), torch.Generator().manual_seed(0))
+    assert x.shape == (2, 3)
+    counts = ValueSummary(n_values=4, n_non_binary=3, min=0.0, max=7.0)
+    assert infer_likelihood(counts, None) == ("poisson_toy", "toy rule")  # above nb's 100
+    check_likelihood_name("toy", "poisson_toy")  # accepted by setup_mudata's name check
+
+
+def test_unregistering_forgets_the_likelihood(toy_registered):
+    unregister_likelihood("poisson_toy")
+    assert "poisson_toy" not in likelihood_names()
+    with pytest.raises(ValueError, match="unknown likelihood 'poisson_toy'"):
+        make_likelihood("poisson_toy", 3)
+    register_likelihood(_Poisson)  # for the fixture's clean-up
+    with pytest.raises(KeyError, match="not registered"):
+        unregister_likelihood("never_registered")
+
+
+def _subclass(**attrs):
+    return type("Bad", (_Poisson,), {"__module__": __name__, **attrs})
+
+
+@pytest.mark.parametrize(
+    "attrs,message",
+    [
+        ({"name": ""}, "needs a non-empty string `name`"),
+        ({"name": "nb"}, "'nb' is already registered by omicvae.distributions._counts"),
+        ({"network": "rnn"}, r"network must be one of \['mlp', 'conv'\], got 'rnn'"),
+        ({"infer_priority": 100}, "inference priority 100 is already used by 'nb'"),
+    ],
+)
+def test_registration_refuses_bad_declarations(attrs, message):
+    with pytest.raises(ValueError, match=message):
+        register_likelihood(_subclass(**attrs))
+    assert "poisson_toy" not in likelihood_names()
