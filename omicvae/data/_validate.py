@@ -257,12 +257,11 @@ def check_values(
     )
 
 
-def parse_image_shape(
-    raw, name: str, n_features: int, likelihood: str = "image"
-) -> tuple[int, int, int]:
+def parse_image_shape(raw, name: str, n_features: int, likelihood: str) -> tuple[int, int, int]:
     """Validate ``uns['image_shape']`` and return it as a tuple of three positive ints.
 
-    ``likelihood`` names the likelihood that asks for the shape, in the message when it is missing.
+    ``likelihood`` names the likelihood that asks for the shape (one with convolutional networks),
+    for the message when the shape is missing.
     """
     where_ = f"mdata.mod[{name!r}].uns['image_shape']"
     if raw is None:

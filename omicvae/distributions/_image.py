@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch.distributions import Bernoulli, Independent, Laplace
 
 from ._base import Likelihood
 from ._checks import show_shape
 from ._registry import register_likelihood
-
-FAMILIES = ("laplace", "bernoulli")
 
 
 @register_likelihood
@@ -32,10 +32,12 @@ class ImageLikelihood(Likelihood):
     name = "image"
     network = "conv"
     infer_priority = 300
+    families: ClassVar[tuple[str, ...]] = ("laplace", "bernoulli")
+    """The accepted ``family`` values."""
 
     def __init__(self, n_features: int, scale: float = 0.75, family: str = "laplace"):
         super().__init__(n_features)
-        if family not in FAMILIES:
+        if family not in self.families:
             raise ValueError(
                 f"image likelihood family must be 'laplace' or 'bernoulli', got {family!r}"
             )
