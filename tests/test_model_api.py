@@ -129,8 +129,12 @@ def test_validation_split_early_stopping_and_no_validation(sim_mdata):
     )
     assert len(model.train_indices) == 90 and len(model.validation_indices) == 30
     assert set(model.train_indices).isdisjoint(model.validation_indices)
+    first = model.history["loss"]
+    assert first["validation"].notna().all()
     model.train(max_epochs=1, batch_size=32, train_size=1.0, **QUIET)
-    assert model.history["loss"]["validation"].isna().all()
+    loss = model.history["loss"]  # the second run is appended, without validation values
+    assert len(loss) == len(first) + 1 and np.isnan(loss["validation"].iloc[-1])
+    pd.testing.assert_frame_equal(loss.iloc[:-1], first)
 
 
 def test_batch_covariate_and_sparse_and_layers(sim_mdata):

@@ -14,9 +14,24 @@ import torch
 from mudata import MuData
 
 from .._constants import UNS_KEY
+from .._logging import logger as _log
 from ..data import DataRegistry, MultiModalDataset, build_tensors, collate_batch, setup_registry
 from ..module import IDMVAEModule
-from ..train import HistoryLogger, TrainingPlan
+from ..train import (
+    EpochProgressBar,
+    HistoryLogger,
+    TrainingPlan,
+    default_max_epochs,
+    lightning_info,
+    loss_still_falling,
+)
+from ..train._schedule import (
+    MAX_EPOCHS,
+    MIN_EPOCHS,
+    PRESENTATIONS,
+    STILL_FALLING,
+    window_size,
+)
 from . import _io, _store
 from ._params import (
     check_hyperparameters,
@@ -177,7 +192,11 @@ class IDMVAE:
 
     @property
     def history(self) -> dict[str, pd.DataFrame]:
-        """One DataFrame per loss term (``loss``, ``elbo``, ...), indexed by epoch, columns train/validation."""
+        """One DataFrame per loss term (``loss``, ``elbo``, ...), indexed by epoch, columns train/validation.
+
+        Every :meth:`train` call appends its epochs: a second call continues the epoch index where
+        the first stopped (validation is NaN in epochs without a validation split).
+        """
         return {k: v.copy() for k, v in self._history.items()}
 
     # ------------------------------------------------------------------ data
@@ -227,7 +246,7 @@ class IDMVAE:
     # ------------------------------------------------------------------ training
     def train(
         self,
-        max_epochs: int = 50,
+        max_epochs: int | None = None,
         *,
         batch_size: int = 128,
         lr: float = 5e-4,
@@ -242,15 +261,26 @@ class IDMVAE:
         logger=None,
         callbacks=None,
         enable_progress_bar: bool = True,
+        verbose: bool = False,
         compile: bool = False,
         **trainer_kwargs,
     ) -> None:
         """Train with Lightning, then write the embeddings into ``mdata.obsm``.
 
+        Training continues from the current weights: a second call trains further, and its epochs
+        are appended to :attr:`history`.
+
         Parameters
         ----------
         max_epochs
-            Passes over the training split (50 in the published TCGA runs).
+            Passes over the training split. None (default): scaled with the number of training
+            samples ``n``, ``min(max(round(150_000 / n), 50), 400)`` (400 epochs for 83 patients,
+            238 for 630 cells, 50 from 3,000 samples: the published TCGA runs used 50 epochs on
+            cohorts of several hundred to thousands of patients); the choice is reported with
+            ``logging.INFO`` on the ``"omicvae"`` logger. After training, a ``UserWarning`` says so
+            when the loss was still clearly falling: with at least 20 epochs in :attr:`history`,
+            when the last 10% of them lowered the loss (validation loss if every epoch has one,
+            else training loss) by more than 3% of its whole decrease since the first epoch.
         batch_size, lr, weight_decay
             Mini-batch size and Adam settings.
         accelerator, devices, strategy
@@ -268,7 +298,14 @@ class IDMVAE:
             (``benchmarks/results/speed_ab.json``), so it pays off on long runs, not on small
             cohorts. Compiled code draws its random numbers from its own stream, so a compiled and
             an eager run with the same seed are different (equally valid) runs.
-        logger, callbacks, enable_progress_bar, **trainer_kwargs
+        enable_progress_bar
+            Show one progress bar over the epochs with the last epoch's training (``loss``) and
+            validation (``val_loss``) loss and the time left. A ``ProgressBar`` callback passed in
+            ``callbacks`` replaces it.
+        verbose
+            Show Lightning's own INFO messages (accelerator and device summary, tips, why fitting
+            stopped), which are hidden by default; warnings always come through.
+        logger, callbacks, **trainer_kwargs
             More Lightning ``Trainer`` arguments.
         """
         check_train_arguments(
@@ -281,6 +318,9 @@ class IDMVAE:
             tensors.n_obs if train_size >= 1 else max(1, int(round(train_size * tensors.n_obs)))
         )
         train_idx, val_idx = np.sort(order[:n_train]), np.sort(order[n_train:])
+        chosen = max_epochs is None
+        if chosen:
+            max_epochs = default_max_epochs(len(train_idx))
         if self.hyperparameters["standardize_inputs"] and not self.is_trained:
             self.module.fit_input_standardization(lambda m: _observed_chunks(tensors, train_idx, m))
         train_loader = self._loader(tensors, train_idx, batch_size, shuffle=True, seed=seed)
@@ -293,6 +333,10 @@ class IDMVAE:
             logger = []
         loggers = [history, *(logger if isinstance(logger, list | tuple) else [logger])]
         callbacks = list(callbacks or [])
+        if enable_progress_bar and not any(
+            isinstance(c, pl.callbacks.ProgressBar) for c in callbacks
+        ):
+            callbacks.append(EpochProgressBar())
         if early_stopping:
             monitor = "validation_loss" if val_loader is not None else "train_loss"
             callbacks.append(
@@ -304,32 +348,65 @@ class IDMVAE:
         trainer_kwargs.setdefault("enable_model_summary", False)
         trainer_kwargs.setdefault("num_sanity_val_steps", 0)
         trainer_kwargs.setdefault("log_every_n_steps", 1)
-        trainer = pl.Trainer(
-            max_epochs=max_epochs,
-            accelerator=accelerator,
-            devices=devices,
-            strategy=strategy,
-            logger=loggers,
-            callbacks=callbacks,
-            enable_progress_bar=enable_progress_bar,
-            **trainer_kwargs,
-        )
-        plan = TrainingPlan(self.module, lr=lr, weight_decay=weight_decay, compile=compile)
-        self.module.train()
-        with warnings.catch_warnings():
-            # in-memory batches are fetched by tensor indexing: worker processes would only add overhead
-            warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-            # train_size=1 means no validation split: not a misconfiguration
-            warnings.filterwarnings(
-                "ignore", message=".*`validation_step` but have no `val_dataloader`.*"
+        with lightning_info(verbose):
+            trainer = pl.Trainer(
+                max_epochs=max_epochs,
+                accelerator=accelerator,
+                devices=devices,
+                strategy=strategy,
+                logger=loggers,
+                callbacks=callbacks,
+                enable_progress_bar=enable_progress_bar,
+                **trainer_kwargs,
             )
-            trainer.fit(plan, train_dataloaders=train_loader, val_dataloaders=val_loader)
+            if chosen and trainer.is_global_zero:
+                n = len(train_idx)
+                _log.info(
+                    f"training for {max_epochs} epochs, scaled to the {n} training samples "
+                    f"(max_epochs=None: min(max(round({PRESENTATIONS} / {n}), {MIN_EPOCHS}), "
+                    f"{MAX_EPOCHS})); pass max_epochs= to choose"
+                )
+            plan = TrainingPlan(self.module, lr=lr, weight_decay=weight_decay, compile=compile)
+            self.module.train()
+            with warnings.catch_warnings():
+                # in-memory batches are fetched by tensor indexing: worker processes would only add overhead
+                warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+                # train_size=1 means no validation split: not a misconfiguration
+                warnings.filterwarnings(
+                    "ignore", message=".*`validation_step` but have no `val_dataloader`.*"
+                )
+                trainer.fit(plan, train_dataloaders=train_loader, val_dataloaders=val_loader)
         self.module.eval()
         self._last_world_size = trainer.world_size
-        self._history = history.history()
+        self._history = _append_history(self._history, history.history())
         self.is_trained = True
         self.train_indices, self.validation_indices = train_idx, val_idx
         self.write_embeddings()
+        if trainer.is_global_zero:
+            message = self._still_falling_message()
+            if message is not None:
+                warnings.warn(message, UserWarning, stacklevel=2)
+
+    def _still_falling_message(self) -> str | None:
+        """The under-training warning of :meth:`train` for the current history, or None."""
+        frame = self._history.get("loss")
+        if frame is None or not len(frame):
+            return None
+        use_validation = bool(frame["validation"].notna().all())
+        which = "validation" if use_validation else "training"
+        curve = frame["validation" if use_validation else "train"].to_numpy()
+        fraction = loss_still_falling(curve)
+        if fraction is None or fraction <= STILL_FALLING:
+            return None
+        k = window_size(len(curve))
+        name = type(self).__name__
+        return (
+            f"{name}.train: the {which} loss was still falling when training stopped: its last "
+            f"{k} of {len(curve)} epochs lowered it by {fraction:.0%} of its whole decrease since "
+            f"the first epoch (the warning fires above {STILL_FALLING:.0%}), so the model is "
+            "probably under-trained. Train on with model.train(max_epochs=...) (it continues from "
+            "the current weights and extends model.history), or look at ov.pl.history(model)."
+        )
 
     # ------------------------------------------------------------------ inference
     @torch.no_grad()
@@ -644,6 +721,24 @@ class IDMVAE:
     def load(cls, dir_path: str | Path, mdata: MuData | None = None) -> IDMVAE:
         """Load a saved model onto ``mdata`` (default: the MuData saved with it); features must match."""
         return _io.load(cls, Path(dir_path), mdata)
+
+
+def _append_history(
+    old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """The history of earlier runs with a new run's epochs appended (its epoch index shifted on)."""
+    if not old:
+        return new
+    offset = 1 + max((int(f.index.max()) for f in old.values() if len(f)), default=-1)
+    out = {}
+    for term in dict.fromkeys([*old, *new]):
+        parts = [old[term]] if term in old else []
+        if term in new:
+            shifted = new[term].copy()
+            shifted.index = pd.Index(shifted.index + offset, name="epoch")
+            parts.append(shifted)
+        out[term] = pd.concat(parts) if len(parts) > 1 else parts[0]
+    return out
 
 
 def _observed_chunks(tensors, indices, m: int, chunk: int = 4096):

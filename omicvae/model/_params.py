@@ -156,8 +156,9 @@ def check_hyperparameters(params: dict, modality_names) -> dict:
 def check_train_arguments(
     max_epochs, batch_size, lr, weight_decay, train_size, early_stopping_patience
 ) -> None:
-    """Validate the arguments of :meth:`IDMVAE.train`."""
-    _positive_int("max_epochs", max_epochs)
+    """Validate the arguments of :meth:`IDMVAE.train` (``max_epochs=None``: the size-aware default)."""
+    if max_epochs is not None:
+        _positive_int("max_epochs", max_epochs)
     _positive_int("batch_size", batch_size)
     _positive("lr", lr)
     _non_negative("weight_decay", weight_decay)

@@ -1,6 +1,17 @@
-"""Training on Lightning: the training plan and the in-memory history logger."""
+"""Training on Lightning: the training plan, the in-memory history logger, the epoch progress bar
+and the default length of training."""
 
 from ._history import HistoryLogger
 from ._plan import NonFiniteLossError, TrainingPlan
+from ._progress import EpochProgressBar, lightning_info
+from ._schedule import default_max_epochs, loss_still_falling
 
-__all__ = ["HistoryLogger", "NonFiniteLossError", "TrainingPlan"]
+__all__ = [
+    "EpochProgressBar",
+    "HistoryLogger",
+    "NonFiniteLossError",
+    "TrainingPlan",
+    "default_max_epochs",
+    "lightning_info",
+    "loss_still_falling",
+]
