@@ -53,12 +53,23 @@ def test_full_api_round_trip(sim_mdata, tmp_path):
     np.testing.assert_allclose(np.nanmean(per_mod, 0), shared, rtol=1e-5, atol=1e-6)
 
     rna_hat = model.impute(source=["m1", "m2"], target="m0")
-    assert rna_hat.shape == (n, 12)
+    assert isinstance(rna_hat, pd.DataFrame) and rna_hat.shape == (n, 12)
+    assert list(rna_hat.index) == list(mdata.obs_names)
+    assert list(rna_hat.columns) == list(mdata.mod["m0"].var_names)
     has_source = present[:, 1] | present[:, 2]
-    assert np.isnan(rna_hat[~has_source]).all() and (rna_hat[has_source] >= 0).all()
+    values = rna_hat.to_numpy()
+    assert np.isnan(values[~has_source]).all() and (values[has_source] >= 0).all()
+    bare = model.impute(source=["m1", "m2"], target="m0", return_numpy=True)
+    assert isinstance(bare, np.ndarray)
+    np.testing.assert_array_equal(bare, values)
     samples = model.generate(n_samples=7)
     assert {k: v.shape for k, v in samples.items()} == {"m0": (7, 12), "m1": (7, 12), "m2": (7, 12)}
-    assert ((samples["m2"] >= 0) & (samples["m2"] <= 1)).all()
+    for name, frame in samples.items():
+        assert list(frame.columns) == list(mdata.mod[name].var_names)
+        assert list(frame.index) == [f"generated_{i}" for i in range(7)]
+    assert ((samples["m2"].to_numpy() >= 0) & (samples["m2"].to_numpy() <= 1)).all()
+    bare_samples = model.generate(n_samples=7, return_numpy=True)
+    np.testing.assert_array_equal(bare_samples["m1"], samples["m1"].to_numpy())
     decoded = model.decode(z[:5], w[np.isfinite(w).all(1)][:5], "m1")
     assert decoded.shape == (5, 12)
     err = model.get_reconstruction_error()

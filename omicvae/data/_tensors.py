@@ -18,6 +18,7 @@ import torch
 from mudata import MuData
 
 from omicvae._constants import COUNT_LIKELIHOODS
+from omicvae._logging import logger
 
 from ._access import (
     check_coverage,
@@ -102,21 +103,30 @@ def csr_rows_to_dense(
 
 
 def build_tensors(
-    mdata: MuData, registry: DataRegistry, *, check_features: bool = True
+    mdata: MuData, registry: DataRegistry, *, check_features: bool = True, query: bool = False
 ) -> MultiModalTensors:
     """Validate ``mdata`` against ``registry`` and convert it to tensors.
 
-    Used for the training data and for new data (``write_embeddings``, ``load``).
+    Used for the training data and for new data (``write_embeddings``, ``load``, queries).
 
     Parameters
     ----------
     mdata
-        The data; never modified. Must hold every registered modality (KeyError otherwise).
+        The data; never modified. Must hold every registered modality (KeyError otherwise) unless
+        ``query``.
     registry
         From :func:`setup_registry`.
     check_features
         Require each modality's ``var_names`` to equal the registered ones, in order. When False,
         only the number of features must match.
+    query
+        New samples to embed or impute from. Any non-empty subset of the registered modalities
+        may be present: an absent modality gets an all-False ``mask`` column and an all-zero
+        (sparse) value tensor, so every consumer treats its samples as missing it. Features are
+        matched by ``var_names`` (with ``check_features``): columns in another order are
+        reordered, registered features that are absent raise a ValueError naming the modality and
+        the first absent names, and features the model does not know are ignored (reported with
+        ``logger.info``).
 
     Returns
     -------
@@ -126,15 +136,24 @@ def build_tensors(
     check_global_obs_names(mdata)
     n_obs = mdata.n_obs
     names = registry.modality_names()
+    if query and not any(name in mdata.mod for name in names):
+        raise KeyError(
+            f"mdata has none of the modalities the model was set up with ({list(names)}); found "
+            f"{list(mdata.mod)}"
+        )
     mask = torch.zeros((n_obs, len(names)), dtype=torch.bool)
     xs: list[torch.Tensor] = []
     libraries: list[torch.Tensor | None] = []
     for m, spec in enumerate(registry.modalities):
-        x, library, positions = _modality_tensors(mdata, spec, check_features)
-        mask[torch.from_numpy(positions), m] = True
+        if query and spec.name not in mdata.mod:
+            x, library = _absent_modality(spec, n_obs)
+        else:
+            x, library, positions = _modality_tensors(mdata, spec, check_features, query)
+            mask[torch.from_numpy(positions), m] = True
         xs.append(x)
         libraries.append(library)
-    check_coverage(mdata, mask.any(dim=1).numpy(), names)
+    present = tuple(name for name in names if name in mdata.mod)
+    check_coverage(mdata, mask.any(dim=1).numpy(), present)
 
     batch_index = None
     if registry.batch_key is not None:
@@ -146,7 +165,7 @@ def build_tensors(
     )
 
 
-def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool):
+def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool, query: bool):
     """Validate one modality of ``mdata`` against its spec and build its tensors."""
     name = spec.name
     if name not in mdata.mod:
@@ -157,9 +176,15 @@ def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool):
     adata = mdata.mod[name]
     check_modality_names(adata, name)
     check_not_empty(adata, name)
-    _check_features(adata.var_names, spec, check_features)
+    columns = None
+    if query and check_features:
+        columns = _match_features(adata.var_names, spec)
+    else:
+        _check_features(adata.var_names, spec, check_features)
     positions = row_positions(mdata, adata, name)
     matrix = get_matrix(adata, name, spec.layer)
+    if columns is not None:
+        matrix = matrix[:, columns]
     summary = summarize_values(matrix)
     check_finite(summary, name, spec.layer)
     check_values(summary, name, spec.layer, spec.likelihood, spec.n_categories)
@@ -195,6 +220,53 @@ def _check_features(var_names: pd.Index, spec: ModalitySpec, check_features: boo
         f"found {len(found)} features starting {preview(found[mismatch:], 3)} at position "
         f"{mismatch})"
     )
+
+
+def _match_features(var_names: pd.Index, spec: ModalitySpec) -> np.ndarray | None:
+    """Columns of new data that hold the registered features, in registered order.
+
+    None when the features are exactly the registered ones (nothing to reorder). Raises a
+    ValueError naming the registered features that are absent; features the model does not know
+    are reported with ``logger.info`` and left out.
+    """
+    found = pd.Index([str(v) for v in var_names])
+    if tuple(found) == spec.var_names:
+        return None
+    columns = found.get_indexer(pd.Index(spec.var_names))
+    absent = columns < 0
+    if absent.any():
+        missing = [v for v, a in zip(spec.var_names, absent, strict=True) if a]
+        raise ValueError(
+            f"modality {spec.name!r}: {len(missing)} of the {spec.n_features} features the model "
+            f"was set up with are not in the new data's var_names (first missing: "
+            f"{preview(missing)}); the new data must hold every registered feature (extra "
+            "features are ignored and the order does not matter)"
+        )
+    extra = found[~found.isin(spec.var_names)]
+    if len(extra):
+        logger.info(
+            f"modality {spec.name!r}: ignoring {len(extra)} features the model was not set up "
+            f"with (e.g. {preview(extra, 3)})"
+        )
+    return columns.astype(np.int64)
+
+
+def _absent_modality(spec: ModalitySpec, n_obs: int):
+    """Value and library tensors of a registered modality that new data lack: zeros, no memory."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
+        x = torch.sparse_csr_tensor(
+            torch.zeros(n_obs + 1, dtype=torch.int64),
+            torch.zeros(0, dtype=torch.int64),
+            torch.zeros(0, dtype=torch.float32),
+            size=(n_obs, spec.n_features),
+            dtype=torch.float32,
+            check_invariants=True,
+        )
+    library = None
+    if spec.likelihood in COUNT_LIKELIHOODS:
+        library = torch.ones((n_obs, 1), dtype=torch.float32)
+    return x, library
 
 
 def _dense_global(matrix: np.ndarray, positions: np.ndarray, n_obs: int) -> torch.Tensor:

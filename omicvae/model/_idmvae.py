@@ -207,10 +207,11 @@ class IDMVAE:
             if self._tensor_cache is None:
                 self._tensor_cache = build_tensors(self.mdata, self.registry)
             return self._tensor_cache
-        # another MuData: read (and validate) once while the same object keeps being queried
+        # another MuData: read (and validate) once while the same object keeps being queried; it
+        # may hold any subset of the registered modalities, with features matched by name
         ref, tensors = self._other_cache
         if ref is None or ref() is not mdata:
-            tensors = build_tensors(mdata, self.registry)
+            tensors = build_tensors(mdata, self.registry, query=True)
             self._other_cache = (weakref.ref(mdata), tensors)
         return tensors
 
@@ -463,7 +464,11 @@ class IDMVAE:
         batch_size
             Rows encoded at a time.
         mdata
-            Another MuData with the registered features (default: the training data).
+            New samples (default: the training data). They may hold any subset of the registered
+            modalities: the joint shared code is the mixture mean over the modalities each sample
+            has, and private codes exist for those present (NaN rows otherwise). Features are
+            matched by ``var_names``: their order does not matter, extra ones are ignored, missing
+            ones raise a ValueError.
         seed
             Seed of the samples when ``give_mean=False``.
 
@@ -501,7 +506,9 @@ class IDMVAE:
         """Write the shared and private embeddings into ``mdata.obsm`` (default: the training MuData).
 
         Keys: ``X_idmvae_shared``, ``X_idmvae_shared_<mod>`` and ``X_idmvae_private_<mod>`` (the prefix is
-        ``X_mmvaeplus`` for :class:`MMVAEPlus`), recorded in ``mdata.uns['idmvae']``.
+        ``X_mmvaeplus`` for :class:`MMVAEPlus`), recorded in ``mdata.uns['idmvae']``. New data may
+        hold a subset of the registered modalities (see :meth:`get_latent_representation`); the
+        per-modality embeddings of a modality they lack are all NaN.
         """
         self._require_trained("write_embeddings")
         target = self.mdata if mdata is None else mdata
@@ -549,19 +556,44 @@ class IDMVAE:
         mdata: MuData | None = None,
         seed: int = 0,
         batch_size: int | None = None,
-    ) -> np.ndarray:
+        return_numpy: bool = False,
+    ) -> pd.DataFrame | np.ndarray:
         """Predict modality ``target`` from the shared latent of the ``source`` modalities.
 
         z is the mean of the source modalities' posterior means (over those each sample has); the
         target's private w is drawn from its prior (the diffusion prior when trained with one), so no
         information of the target itself is used. ``source=[target]`` gives self-generation.
 
+        Parameters
+        ----------
+        source
+            Modality or modalities whose shared code is used.
+        target
+            Registered modality to predict; new data passed as ``mdata`` need not hold it (impute
+            protein for RNA-only cells: ``model.impute("rna", "protein", mdata=rna_only)``).
+        indices
+            Rows (positions in ``mdata.obs_names``) to predict; default all.
+        mdata
+            New samples (default: the training data) with any subset of the registered modalities
+            that includes a source; features are matched by ``var_names`` (any order, extra ones
+            ignored).
+        seed
+            Seed of the private codes drawn from the target's prior.
+        batch_size
+            Rows encoded at a time.
+        return_numpy
+            Return the bare array instead of a DataFrame.
+
         Returns
         -------
-        numpy.ndarray
-            Decoder means ``(n, n_features_target)`` (``(n, length, n_categories)`` for categorical);
-            NaN rows for samples that have none of the source modalities. Counts use the sample's
-            observed library size when it has the target, else a typical one.
+        pandas.DataFrame
+            Decoder means, one row per sample (index: its ``obs_names``) and one column per
+            feature of ``target`` (columns: the registered ``var_names``); for a categorical
+            target, one column per (position, category) pair (a two-level column index) holding
+            probabilities. Rows of samples that have none of the source modalities are NaN. Counts
+            use the sample's observed library size when it has the target, else a typical one.
+            With ``return_numpy=True``: the values as a float32 array ``(n, n_features)``
+            (``(n, length, n_categories)`` for categorical).
         """
         self._require_trained("impute")
         sources = [source] if isinstance(source, str) else list(source)
@@ -570,6 +602,14 @@ class IDMVAE:
         src = [self._modality_index(s) for s in sources]
         t = self._modality_index(target)
         tensors = self._tensors(mdata)
+        if not bool(tensors.mask[:, src].any()):
+            found = [
+                n for i, n in enumerate(self.registry.modality_names()) if tensors.mask[:, i].any()
+            ]
+            raise ValueError(
+                f"impute: none of the source modalities {sources} is in the data (it has {found}); "
+                "pass a source modality the samples have"
+            )
         idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)
         mu_z, _, _, _, mask = self._posterior(mdata, idx, batch_size)
         sub = np.zeros_like(mask)
@@ -593,7 +633,9 @@ class IDMVAE:
             .numpy()
         )
         out[~has_source] = np.nan
-        return out
+        if return_numpy:
+            return out
+        return _frame(out, tensors.obs_names[idx], self.registry.modalities[t])
 
     def _covariates(self, tensors, idx):
         if tensors.batch_index is None:
@@ -615,8 +657,13 @@ class IDMVAE:
 
     @torch.no_grad()
     def generate(
-        self, n_samples: int, *, seed: int = 0, batch: str | None = None
-    ) -> dict[str, np.ndarray]:
+        self,
+        n_samples: int,
+        *,
+        seed: int = 0,
+        batch: str | None = None,
+        return_numpy: bool = False,
+    ) -> dict[str, pd.DataFrame] | dict[str, np.ndarray]:
         """Unconditional samples: z and every w_m from their (diffusion) priors, decoded to each modality.
 
         Parameters
@@ -627,12 +674,17 @@ class IDMVAE:
             Random seed.
         batch
             Covariate category to decode with (default: the first) when the model has one.
+        return_numpy
+            Bare arrays instead of DataFrames.
 
         Returns
         -------
         dict
-            ``{modality: decoder means (n_samples, n_features)}``; counts use library sizes drawn
-            from the log-normal fitted to the training data.
+            ``{modality: DataFrame of decoder means}``: rows ``generated_0``, ``generated_1``, ...
+            (sample ``i`` is the same draw of z in every modality), columns the modality's
+            registered ``var_names`` (``(position, category)`` pairs for a categorical modality).
+            Counts use library sizes drawn from the log-normal fitted to the training data. With
+            ``return_numpy=True``: ``{modality: array (n_samples, n_features)}``.
         """
         self._require_trained("generate")
         if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples <= 0:
@@ -650,7 +702,10 @@ class IDMVAE:
                 )
                 lib = log_lib.exp()
             out[spec.name] = self.module.decode_mean(m, z, w[m], cov, lib).cpu().numpy()
-        return out
+        if return_numpy:
+            return out
+        names = pd.Index([f"generated_{i}" for i in range(n_samples)])
+        return {spec.name: _frame(out[spec.name], names, spec) for spec in self.registry.modalities}
 
     @torch.no_grad()
     def decode(
@@ -739,6 +794,17 @@ def _append_history(
             parts.append(shifted)
         out[term] = pd.concat(parts) if len(parts) > 1 else parts[0]
     return out
+
+
+def _frame(values: np.ndarray, obs_names, spec) -> pd.DataFrame:
+    """Decoder means of one modality as a DataFrame named by samples and registered features."""
+    index = pd.Index([str(v) for v in obs_names])
+    if values.ndim == 3:  # categorical: (n, length, n_categories) -> one column per pair
+        columns = pd.MultiIndex.from_product(
+            [list(spec.var_names), range(values.shape[2])], names=["feature", "category"]
+        )
+        return pd.DataFrame(values.reshape(values.shape[0], -1), index=index, columns=columns)
+    return pd.DataFrame(values, index=index, columns=pd.Index(spec.var_names))
 
 
 def _observed_chunks(tensors, indices, m: int, chunk: int = 4096):
