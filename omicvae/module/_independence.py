@@ -4,38 +4,53 @@ from __future__ import annotations
 
 import torch
 
+MIN_SAMPLES = 8
+"""Fewer samples of a modality in a batch than this give no estimate (the term skips them)."""
 
-def _centred_rbf_gram(x: torch.Tensor) -> torch.Tensor:
-    """Double-centred Gaussian-kernel Gram matrix of the rows of ``x`` ``(n, d)``.
+
+def _rbf_gram(x: torch.Tensor) -> torch.Tensor:
+    """Gaussian-kernel Gram matrix of the rows of ``x`` ``(n, d)`` with a zero diagonal.
 
     The bandwidth is the median squared distance between rows (held constant for the gradient), so
     the measure does not change when a code is rescaled.
     """
     sq = torch.cdist(x, x).pow(2)
-    n = x.shape[0]
-    off_diagonal = sq[~torch.eye(n, dtype=torch.bool, device=x.device)]
-    bandwidth = off_diagonal.median().detach().clamp(min=1e-12)
-    gram = torch.exp(-sq / bandwidth)
-    gram = gram - gram.mean(0, keepdim=True)
-    return gram - gram.mean(1, keepdim=True)
+    off_diagonal = ~torch.eye(x.shape[0], dtype=torch.bool, device=x.device)
+    bandwidth = sq[off_diagonal].median().detach().clamp(min=1e-12)
+    return torch.exp(-sq / bandwidth) * off_diagonal
+
+
+def _unbiased_hsic(gram_a: torch.Tensor, gram_b: torch.Tensor) -> torch.Tensor:
+    """Unbiased HSIC estimate (Song et al., 2012) from zero-diagonal Gram matrices, ``n >= 4``."""
+    n = gram_a.shape[0]
+    product = gram_a @ gram_b
+    value = (
+        product.trace()
+        + gram_a.sum() * gram_b.sum() / ((n - 1) * (n - 2))
+        - 2.0 * product.sum() / (n - 2)
+    )
+    return value / (n * (n - 3))
 
 
 def kernel_alignment(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Normalised HSIC (centred kernel alignment) of two codes of the same samples, in [0, 1].
+    """Normalised HSIC of two codes of the same samples: about 0 when independent, 1 at most.
 
-    ``HSIC(x, y) / sqrt(HSIC(x, x) HSIC(y, y))`` with Gaussian kernels: 0 when the rows of ``x`` and
-    ``y`` are independent (up to the finite-batch bias), 1 when one is a function of the other that
-    keeps all distances. Unlike a linear correlation it also sees non-linear dependence.
+    ``HSIC(x, y) / sqrt(HSIC(x, x) HSIC(y, y))`` with Gaussian kernels and the unbiased estimator,
+    whose expectation is exactly 0 when the rows of ``x`` and ``y`` are independent (so a batch
+    value can be slightly negative). The usual biased estimator is positive even then, and more so
+    for codes with cluster structure: as a penalty it pushed private codes to give up their own
+    (independent) class structure, which is what the private codes are for (on simulated data
+    w→private fell from about 0.85 to 0.4–0.65 with it). Unlike a linear correlation it also sees
+    non-linear dependence.
 
     Parameters
     ----------
     x, y
-        ``(n, d_x)`` and ``(n, d_y)``, rows are samples.
+        ``(n, d_x)`` and ``(n, d_y)``, rows are samples; ``n >= 4``.
     """
-    kx, ky = _centred_rbf_gram(x), _centred_rbf_gram(y)
-    cross = (kx * ky).sum()
-    norm = (kx.pow(2).sum() * ky.pow(2).sum()).sqrt().clamp(min=1e-12)
-    return cross / norm
+    kx, ky = _rbf_gram(x), _rbf_gram(y)
+    norm = (_unbiased_hsic(kx, kx) * _unbiased_hsic(ky, ky)).clamp(min=1e-12).sqrt()
+    return _unbiased_hsic(kx, ky) / norm
 
 
 def shared_private_dependence(
@@ -48,7 +63,8 @@ def shared_private_dependence(
     modality ``m`` shares with the others by construction; the modality's own shared code is not used,
     because whatever private information it still holds would then be pushed out of ``w_m`` as well.
     The term moves the private codes only, never the shared ones. A sample contributes to modality
-    ``m`` when it has ``m`` and at least one other modality; one-modality models get 0.
+    ``m`` when it has ``m`` and at least one other modality; one-modality models get 0, and so does a
+    modality with fewer than :data:`MIN_SAMPLES` such samples in the batch.
 
     Parameters
     ----------
@@ -69,10 +85,10 @@ def shared_private_dependence(
     for m in range(n_mod):
         others = count - present[m]  # (B, 1)
         reference = (z_sum - mu_z[m] * present[m]) / others.clamp(min=1)
-        if complete:
-            total = total + kernel_alignment(mu_w[m], reference)
-            continue
-        rows = mask[:, m] & (others[:, 0] > 0)
-        if int(rows.sum()) >= 4:  # too few samples to estimate a dependence
-            total = total + kernel_alignment(mu_w[m][rows], reference[rows])
+        private = mu_w[m]
+        if not complete:
+            rows = mask[:, m] & (others[:, 0] > 0)
+            private, reference = private[rows], reference[rows]
+        if private.shape[0] >= MIN_SAMPLES:
+            total = total + kernel_alignment(private, reference)
     return total
