@@ -38,13 +38,13 @@ class FakeModel:
     def __init__(self, labels, scrambled=False):
         self.labels, self.scrambled, self.registry = labels, scrambled, Registry()
 
-    def impute(self, source, target, *, indices=None, mdata=None, seed=None):
+    def impute(self, source, target, *, indices=None, mdata=None, seed=None, return_numpy=False):
         rng = np.random.default_rng(seed)
         idx = np.arange(len(self.labels)) if indices is None else np.asarray(indices)
         classes = rng.integers(K, size=len(idx)) if self.scrambled else self.labels[idx]
         return render(target, classes, rng.uniform(size=len(idx)), rng)
 
-    def generate(self, n_samples, *, seed=None):
+    def generate(self, n_samples, *, seed=None, return_numpy=False):
         rng = np.random.default_rng(seed)
         shared = rng.integers(K, size=n_samples)
         out = {}

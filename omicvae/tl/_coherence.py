@@ -23,7 +23,9 @@ __all__ = ["CoherenceResult", "ImageCNNClassifier", "coherence"]
 class _Generative(Protocol):
     registry: Any
 
-    def generate(self, n_samples: int, *, seed: int | None = None) -> dict[str, np.ndarray]: ...
+    def generate(
+        self, n_samples: int, *, seed: int | None = None, return_numpy: bool = False
+    ) -> dict[str, np.ndarray]: ...
 
     def impute(
         self,
@@ -33,6 +35,7 @@ class _Generative(Protocol):
         indices: Any = None,
         mdata: Any = None,
         seed: int | None = None,
+        return_numpy: bool = False,
     ) -> np.ndarray: ...
 
 
@@ -270,10 +273,10 @@ def coherence(
             continue
         for d in mods:
             # indices are rows of ``mdata``, which need not be the MuData the model was trained on
-            gen = model.impute([e], d, indices=idx, mdata=mdata, seed=seed)
+            gen = model.impute([e], d, indices=idx, mdata=mdata, seed=seed, return_numpy=True)
             matrix.loc[e, d] = float(np.mean(clfs[d].predict(gen).astype(str) == y[idx]))
 
-    samples = model.generate(n_unconditional, seed=seed)
+    samples = model.generate(n_unconditional, seed=seed, return_numpy=True)
     preds = np.stack([clfs[m].predict(samples[m]).astype(str) for m in mods])
     unconditional = float(np.mean((preds == preds[0]).all(axis=0)))
 
