@@ -217,7 +217,16 @@ def test_presets_defaults_and_overrides(sim_mdata):
     assert (default["encoder_hidden"], default["decoder_hidden"]) == ((256, 128), (128, 256))
     assert (paper["encoder_hidden"], paper["decoder_hidden"]) == ((128, 64), (64, 128))
     assert (default["diffusion_hidden"], paper["diffusion_hidden"]) == (128, 512)
-    changed = {"standardize_inputs", "encoder_hidden", "decoder_hidden", "diffusion_hidden"}
+    assert (default["separate_towers"], paper["separate_towers"]) == (True, False)
+    assert (default["independence_weight"], paper["independence_weight"]) == (10.0, 0.0)
+    changed = {
+        "standardize_inputs",
+        "encoder_hidden",
+        "decoder_hidden",
+        "diffusion_hidden",
+        "separate_towers",
+        "independence_weight",
+    }
     assert {k: v for k, v in default.items() if k not in changed} == {
         k: v for k, v in paper.items() if k not in changed
     }

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._constants import LIKELIHOODS
+from ..model._params import DEFAULTS
 from ._specs import (
     UsageError,
     check_known,
@@ -83,6 +84,14 @@ def _model_options(
         default=1e-3,
         metavar="λ2",
         help="weight of the generative-augmentation loss (0.001)",
+    )
+    model.add_argument(
+        "--independence-weight",
+        type=float,
+        default=DEFAULTS["independence_weight"],
+        metavar="W",
+        help="weight of the term that keeps shared information out of the private codes "
+        f"({DEFAULTS['independence_weight']:g}; 0 is the paper)",
     )
     model.add_argument("--beta", type=float, default=2.5, help="weight of the prior terms (2.5)")
     model.add_argument(
@@ -285,7 +294,13 @@ def _check_numbers(args: argparse.Namespace) -> None:
             raise UsageError(
                 f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}"
             )
-    for name in ("cross_mi_weight", "gen_aug_weight", "beta", "diffusion_weight"):
+    for name in (
+        "cross_mi_weight",
+        "gen_aug_weight",
+        "independence_weight",
+        "beta",
+        "diffusion_weight",
+    ):
         if getattr(args, name) < 0:
             raise UsageError(
                 f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}"
@@ -306,6 +321,7 @@ def _config(args: argparse.Namespace, out: Path):
         n_private=args.n_private,
         cross_mi_weight=args.cross_mi_weight,
         gen_aug_weight=args.gen_aug_weight,
+        independence_weight=args.independence_weight,
         beta=args.beta,
         diffusion_prior=not args.no_diffusion,
         diffusion_weight=args.diffusion_weight,

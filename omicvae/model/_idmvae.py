@@ -16,6 +16,7 @@ from mudata import MuData
 from .._constants import UNS_KEY
 from .._logging import logger as _log
 from ..data import DataRegistry, MultiModalDataset, build_tensors, collate_batch, setup_registry
+from ..distributions import likelihood_class
 from ..module import IDMVAEModule
 from ..train import (
     EpochProgressBar,
@@ -539,7 +540,7 @@ class IDMVAE:
 
     def _library(self, m: int, tensors, idx) -> torch.Tensor | None:
         spec = self.registry.modalities[m]
-        if spec.likelihood not in ("nb", "zinb"):
+        if not likelihood_class(spec.likelihood).needs_library:
             return None
         typical = float(np.exp(spec.library_log_mean))
         observed = tensors.library[m][idx]
@@ -696,7 +697,7 @@ class IDMVAE:
         out = {}
         for m, spec in enumerate(self.registry.modalities):
             lib = None
-            if spec.likelihood in ("nb", "zinb"):
+            if likelihood_class(spec.likelihood).needs_library:
                 log_lib = spec.library_log_mean + (spec.library_log_std or 0.0) * torch.randn(
                     n_samples, 1, device=self.device, generator=generator
                 )
@@ -724,7 +725,7 @@ class IDMVAE:
             )
         spec = self.registry.modalities[m]
         lib = None
-        if spec.likelihood in ("nb", "zinb"):
+        if likelihood_class(spec.likelihood).needs_library:
             lib = np.exp(spec.library_log_mean) if library is None else library
             lib = torch.as_tensor(
                 np.broadcast_to(np.asarray(lib, dtype=np.float32), (z.shape[0],)).copy()
