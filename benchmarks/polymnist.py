@@ -30,22 +30,16 @@ import torch
 
 import omicvae as ov
 
-PAPER = {  # method.md §3, PolyMNIST-Quadrant column
-    "n_shared": 32,
-    "n_private": 128,
-    "beta": 2.5,
-    "cross_mi_weight": 80.0,
-    "gen_aug_weight": 20.0,
-    "diffusion_weight": 1.0,
-    "image_scale": 0.75,
-    "diffusion_hidden": 512,
-}
+PRESET = (
+    "paper_polymnist"  # method.md §3, PolyMNIST-Quadrant column (λ1 80, λ2 20, β 2.5, z 32, w 128)
+)
 VARIANTS = {
     "IDMVAE": dict(diffusion_prior=False),
     "MMVAE+": dict(cross_mi_weight=0.0, gen_aug_weight=0.0, diffusion_prior=False),
     "IDMVAE + diffusion prior": dict(diffusion_prior=True),
     "IDMVAE λ1 = 0": dict(cross_mi_weight=0.0, diffusion_prior=False),
     "IDMVAE λ2 = 0": dict(gen_aug_weight=0.0, diffusion_prior=False),
+    "IDMVAE + independence term": dict(independence_weight=10.0, diffusion_prior=False),
 }
 PAPER_ROWS = {
     "IDMVAE": {"z_shared": 0.983, "z_private": 0.271, "w_private": 0.999, "w_shared": 0.162},
@@ -105,7 +99,7 @@ def parse_args():
 
 def run_variant(name: str, mdata, train, args) -> dict:
     """Train one variant on the train split and score it on the test split."""
-    settings = {**PAPER, **VARIANTS[name], "conv_channels": tuple(args.conv_channels)}
+    settings = {**VARIANTS[name], "conv_channels": tuple(args.conv_channels)}
     if args.quick:
         settings.update(
             n_shared=4,
@@ -115,7 +109,7 @@ def run_variant(name: str, mdata, train, args) -> dict:
             diffusion_sample_steps=10,
         )
     ov.IDMVAE.setup_mudata(train)
-    model = ov.IDMVAE(train, seed=args.seed, **settings)
+    model = ov.IDMVAE(train, preset=PRESET, seed=args.seed, **settings)
     start = time.perf_counter()
     limit = {} if args.max_minutes is None else {"max_time": {"minutes": args.max_minutes}}
     model.train(
@@ -148,7 +142,9 @@ def run_variant(name: str, mdata, train, args) -> dict:
     )
     mean = probes.loc["mean"]
     return {
-        "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()},
+        "settings": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in model.hyperparameters.items()
+        },
         "train_seconds": train_seconds,
         "probes": {
             k: float(mean[k])
