@@ -511,3 +511,79 @@ def vae_record(rows: dict, label: str, cls, cfg: dict, diffusion: bool) -> dict:
             "per_split": [],
         },
     )
+
+
+# --------------------------------------------------------------------------- redundancy
+REDUNDANCY_COLUMNS = ("r2_z_from_w", "r2_w_from_z", "other_gain")
+
+
+def redundancy(full, model_cls, modalities, layers=None, seed: int = 0) -> dict:
+    """``ov.tl.redundancy`` of a fitted VAE's embeddings on every patient of ``full``.
+
+    Uses the embeddings ``fit_vae`` wrote into ``full.obsm`` (all patients: the ones the model was
+    fit on and the ones embedded afterwards).
+
+    Returns
+    -------
+    ``{"mean": {column: value}, "per_modality": {mod: {column: value}}}`` with every column of the
+    table (the ridge and kNN variants, ``other_r2_z``, ``n_samples``).
+    """
+    import omicvae as ov
+
+    p = model_cls._obsm_prefix
+    table = ov.tl.redundancy(
+        full,
+        modalities=list(modalities),
+        shared_key=f"{p}_shared",
+        shared_prefix=f"{p}_shared_",
+        private_prefix=f"{p}_private_",
+        layers=layers,
+        random_state=seed,
+    )
+
+    def clean(row):
+        return {
+            k: (None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else float(v))
+            for k, v in row.items()
+        }
+
+    return {
+        "mean": clean(table.loc["mean"].drop("n_samples")),
+        "per_modality": {m: clean(table.loc[m]) for m in table.index if m != "mean"},
+    }
+
+
+def redundancy_table(rows: dict, note: str = "") -> str:
+    """Markdown table of the redundancy mean rows (mean ± std over splits) of the VAE rows."""
+    body = []
+    for label, r in rows.items():
+        per = [p["redundancy"]["mean"] for p in r.get("per_split", []) if p.get("redundancy")]
+        if not per:
+            continue
+        cells = []
+        for col in REDUNDANCY_COLUMNS:
+            vals = np.array([p[col] for p in per if p.get(col) is not None], float)
+            cells.append(
+                fmt(
+                    [float(vals.mean()), float(vals.std(ddof=1)) if len(vals) > 1 else float("nan")]
+                )
+                if len(vals)
+                else "–"
+            )
+        body.append([label] + cells)
+    if not body:
+        return ""
+    return "\n".join(
+        [
+            "## Label-free redundancy (near 0 is good)",
+            "",
+            "`ov.tl.redundancy` mean row (mean over modalities), mean ± std over splits: "
+            "`r2_z_from_w` = cross-validated ridge R² of predicting the joint z from w_m; "
+            "`r2_w_from_z` = the reverse; `other_gain` = R²([z_m, w_m]) − R²(z_m) for the top 10 "
+            "principal components of each other modality (how much w_m adds about the other "
+            "modalities beyond z_m). " + note,
+            "",
+            markdown_table(["representation", *REDUNDANCY_COLUMNS], body),
+            "",
+        ]
+    )
