@@ -94,3 +94,14 @@ def test_errors():
         predict_labels(mdata, label="label", keys=["X_pca"])
     with pytest.raises(KeyError, match="'stage'"):
         predict_labels(mdata, label="stage")
+
+
+def test_unknown_representation_names_the_valid_values():
+    mdata = _make()
+    with pytest.raises(ValueError, match="representation 'wz'") as err:
+        predict_labels(mdata, label="label", representation=["z", "wz"])
+    message = str(err.value)
+    assert "'z'" in message and "'z+w'" in message and ".obsm key" in message
+    # obsm keys still work as representations
+    res = predict_labels(mdata, label="label", representation="X_noise", n_splits=2)
+    assert list(res.summary.index) == ["X_noise"]

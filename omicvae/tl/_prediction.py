@@ -105,8 +105,14 @@ def _representations(
                     Z = np.hstack([W, Z])
                 mats.append(Z)
             reps[name] = mats
-        else:
+        elif name in mdata.obsm:
             reps[name] = [get_obsm(mdata, name)]
+        else:
+            raise ValueError(
+                f"representation {name!r}: expected 'z' (the per-modality shared embeddings), "
+                "'z+w' (shared and private) or an .obsm key; "
+                f"obsm keys: {sorted(mdata.obsm.keys())}"
+            )
     for key in as_list(keys):
         reps[key] = [get_obsm(mdata, key)]
     return reps
@@ -185,7 +191,8 @@ def predict_labels(
     label
         ``mdata.obs`` column to predict; samples where it is missing are dropped.
     representation
-        ``"z"``, ``"z+w"``, an ``.obsm`` key, or a list of these.
+        ``"z"``, ``"z+w"``, an ``.obsm`` key, or a list of these; anything else raises a
+        ``ValueError`` naming the valid values.
     keys
         Further ``.obsm`` keys scored as single representations.
     modalities
