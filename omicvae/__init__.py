@@ -1,10 +1,10 @@
 """omicvae: the information-disentangled multimodal VAE (IDMVAE) for multi-omics and images."""
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
 try:
-    __version__ = version("omicvae")
-except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = _metadata.version("omicvae")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 from . import datasets, pl, tl  # noqa: E402
