@@ -26,11 +26,28 @@ def _render(classes, styles):
     return img.reshape(len(classes), -1)
 
 
+class Spec:
+    def __init__(self, likelihood):
+        self.likelihood = likelihood
+
+
+class Registry:
+    def __init__(self, likelihoods):
+        self.likelihoods = likelihoods
+
+    def modality_names(self):
+        return list(self.likelihoods)
+
+    def __getitem__(self, name):
+        return Spec(self.likelihoods[name])
+
+
 class FakeModel:
     """z one-hot encodes the class and w the style; decode renders them."""
 
-    def __init__(self, classes, styles):
+    def __init__(self, classes, styles, likelihoods=None):
         self.classes, self.styles = np.asarray(classes), np.asarray(styles)
+        self.registry = Registry(likelihoods or {"img": "image"})
         epochs = pd.RangeIndex(20, name="epoch")
         decay = np.exp(-np.arange(20) / 5)
         self.history = {
@@ -71,6 +88,15 @@ def test_swap_grid(tmp_path):
     del mdata["img"].uns["image_shape"]
     with pytest.raises(KeyError, match="image_shape"):
         swap_grid(model, mdata, modality="img")
+
+
+def test_swap_grid_refuses_non_image_modalities():
+    mdata, model = _make()
+    omics = FakeModel(model.classes, model.styles, likelihoods={"img": "nb"})
+    del mdata["img"].uns["image_shape"]  # as on omics data: the check comes first
+    with pytest.raises(ValueError, match="swap_grid is for image modalities") as err:
+        swap_grid(omics, mdata, modality="img")
+    assert "modality 'img' has likelihood 'nb'" in str(err.value)
 
 
 def test_image_grid_layouts(tmp_path):

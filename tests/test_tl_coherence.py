@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from omicvae import IDMVAE
 from omicvae.tl import CoherenceResult, coherence
+
+from .conftest import TINY
 
 N, K = 300, 4
 SHAPES = {"a": (1, 8, 8), "b": (3, 8, 8)}
@@ -27,16 +30,28 @@ def render(mod, classes, styles, rng):
     return np.clip(img, 0, 1).reshape(len(classes), -1)
 
 
+class Spec:
+    def __init__(self, likelihood):
+        self.likelihood = likelihood
+
+
 class Registry:
+    def __init__(self, likelihoods=None):
+        self.likelihoods = likelihoods or dict.fromkeys(SHAPES, "image")
+
     def modality_names(self):
-        return list(SHAPES)
+        return list(self.likelihoods)
+
+    def __getitem__(self, name):
+        return Spec(self.likelihoods[name])
 
 
 class FakeModel:
     """Perfect: generations carry the source label. Scrambled: random labels per modality."""
 
-    def __init__(self, labels, scrambled=False):
-        self.labels, self.scrambled, self.registry = labels, scrambled, Registry()
+    def __init__(self, labels, scrambled=False, likelihoods=None):
+        self.labels, self.scrambled = labels, scrambled
+        self.registry = Registry(likelihoods)
 
     def impute(self, source, target, *, indices=None, mdata=None, seed=None, return_numpy=False):
         rng = np.random.default_rng(seed)
@@ -124,3 +139,24 @@ def test_errors():
     del mdata["a"].uns["image_shape"]
     with pytest.raises(KeyError, match="image_shape"):
         coherence(FakeModel(digit), mdata, shared_label="digit", classifier="cnn")
+
+
+def test_non_image_modalities_are_refused(sim_mdata):
+    # an omics model: coherence used to score the majority-class rate (unconditional = 1.0)
+    IDMVAE.setup_mudata(sim_mdata)
+    model = IDMVAE(sim_mdata, **TINY)
+    with pytest.raises(ValueError, match="coherence is for image modalities") as err:
+        coherence(model, sim_mdata, shared_label="shared_label")
+    assert "'m0': 'nb'" in str(err.value)
+    with pytest.raises(ValueError, match="modality 'm0' has likelihood 'nb'"):
+        coherence(model, sim_mdata, shared_label="shared_label", modalities="m0")
+
+
+def test_default_modalities_are_the_image_ones():
+    mdata, digit = _make()
+    likelihoods = {"a": "image", "rna": "normal", "b": "image"}
+    model = FakeModel(digit, likelihoods=likelihoods)
+    res = coherence(model, mdata, shared_label="digit", n_unconditional=100)
+    assert list(res.matrix.index) == ["a", "b"]
+    with pytest.raises(ValueError, match="modality 'rna' has likelihood 'normal'"):
+        coherence(model, mdata, shared_label="digit", modalities=["a", "rna"])

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from mudata import MuData
 
+from ..tl._coherence import image_modalities
 from ..tl._utils import modality_matrix
 from ._utils import draw_image, finish
 
@@ -109,11 +110,13 @@ def swap_grid(
     Parameters
     ----------
     model
-        Trained model with ``get_latent_representation`` and ``decode``.
+        Trained model with ``get_latent_representation``, ``decode`` and a ``registry``
+        (``registry[modality].likelihood``).
     mdata
         The data; ``mdata.mod[modality].uns["image_shape"]`` gives the image shape.
     modality
-        Image modality to encode and decode.
+        Image modality (likelihood ``"image"``) to encode and decode; any other raises a
+        ``ValueError``.
     n
         Number of samples (the grid is n × n) when ``indices`` is not given.
     indices
@@ -132,6 +135,7 @@ def swap_grid(
     -------
     The figure.
     """
+    image_modalities(model, [modality], what="swap_grid")
     X, present = modality_matrix(mdata, modality)
     shape = mdata.mod[modality].uns.get("image_shape")
     if shape is None:

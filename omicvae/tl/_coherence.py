@@ -19,6 +19,9 @@ from ._utils import as_list, label_array, modality_matrix, split_masks
 
 __all__ = ["CoherenceResult", "ImageCNNClassifier", "coherence"]
 
+IMAGE_LIKELIHOOD = "image"
+"""The likelihood of image modalities (``model.registry[m].likelihood``)."""
+
 
 class _Generative(Protocol):
     registry: Any
@@ -149,6 +152,45 @@ class ImageCNNClassifier:
         return self.classes_[logits.argmax(1).numpy()]
 
 
+def image_modalities(model: Any, modalities: str | Sequence[str] | None, *, what: str) -> list[str]:
+    """The image modalities to use: ``modalities`` (each checked) or all of the model's.
+
+    Parameters
+    ----------
+    model
+        Model whose ``registry`` knows each modality's likelihood (``registry[m].likelihood``).
+    modalities
+        Requested modalities, or None for every modality the model registered as an image one.
+    what
+        Name of the calling function, for the error messages.
+
+    Raises
+    ------
+    ValueError
+        When a requested modality is not an image modality (naming it and its likelihood), or when
+        ``modalities`` is None and the model has no image modality.
+    """
+    registry = model.registry
+    likelihoods = {m: registry[m].likelihood for m in registry.modality_names()}
+    if modalities is None:
+        mods = [m for m, lik in likelihoods.items() if lik == IMAGE_LIKELIHOOD]
+        if not mods:
+            raise ValueError(
+                f"{what} is for image modalities (likelihood {IMAGE_LIKELIHOOD!r}), and the model "
+                f"has none: its modalities have likelihoods {likelihoods}"
+            )
+        return mods
+    mods = as_list(modalities)
+    for m in mods:
+        lik = registry[m].likelihood
+        if lik != IMAGE_LIKELIHOOD:
+            raise ValueError(
+                f"{what} is for image modalities (likelihood {IMAGE_LIKELIHOOD!r}): modality {m!r} "
+                f"has likelihood {lik!r}"
+            )
+    return mods
+
+
 def _make_classifier(classifier: Any, mdata: MuData, mod: str, seed: int) -> Any:
     if isinstance(classifier, str):
         if classifier == "logistic":
@@ -210,7 +252,7 @@ def coherence(
     test_size: float = 0.2,
     seed: int = 0,
 ) -> CoherenceResult:
-    """Self, cross and unconditional coherence of generated images.
+    """Self, cross and unconditional coherence of generated images (image modalities only).
 
     A classifier per modality is trained on real images to predict ``shared_label``. Conditional
     generations ``e → d`` (``model.impute([e], d)``: shared z from modality ``e``, private w of ``d``
@@ -222,13 +264,16 @@ def coherence(
     Parameters
     ----------
     model
-        Trained model with ``impute``, ``generate`` and ``registry.modality_names()``.
+        Trained model with ``impute``, ``generate`` and a ``registry`` (``modality_names()`` and
+        ``registry[m].likelihood``).
     mdata
         The data the classifiers are trained on; conditional generation uses its held-out samples.
     shared_label
         ``mdata.obs`` column of the label all modalities share (e.g. digit).
     modalities
-        Image modalities to evaluate; default: all of the model's.
+        Image modalities to evaluate; default: all of the model's image modalities. Coherence
+        needs classifiers of generated images, so it is defined for image modalities only
+        (likelihood ``"image"``); any other modality raises a ``ValueError``.
     n_unconditional
         Number of unconditional samples.
     n_conditional
@@ -249,7 +294,7 @@ def coherence(
     -------
     :class:`CoherenceResult`.
     """
-    mods = as_list(modalities) or list(model.registry.modality_names())
+    mods = image_modalities(model, as_list(modalities) or None, what="coherence")
     for m in mods:
         if m not in mdata.mod:
             raise KeyError(f"modality {m!r} not found in mdata.mod ({list(mdata.mod)})")
