@@ -58,6 +58,11 @@ def matrix_to_anndata(
     barcode in sorted order.
     """
     barcodes = [str(c) for c in frame.columns]
+    if not barcodes:
+        raise ValueError(
+            f"{source}: modality {modality!r}: no sample columns; expected a tab-separated "
+            "table with features as rows and TCGA sample barcodes as column names"
+        )
     not_tcga = [b for b in barcodes if not _barcodes.is_barcode(b)]
     if not_tcga:
         raise ValueError(
@@ -68,9 +73,9 @@ def matrix_to_anndata(
     keep = [
         i for i, t in enumerate(types) if sample_types is None or t is None or t in sample_types
     ]
-    if not keep:
+    if not keep:  # only when filtering: sample_types=None keeps every (non-empty) column
         raise ValueError(
-            f"{source}: modality {modality!r}: no sample of type {list(sample_types)} "
+            f"{source}: modality {modality!r}: no sample of type {list(sample_types or ())} "
             f"(found types {sorted({t for t in types if t})}); pass sample_types=None to keep all"
         )
     if len(keep) < len(barcodes):
