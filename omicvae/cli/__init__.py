@@ -1,4 +1,4 @@
-"""The ``omicvae`` command line: ``omicvae demo`` (TCGA-ACC) and ``omicvae fit`` (your TCGA files)."""
+"""The ``omicvae`` command line: ``omicvae demo`` (TCGA-ACC) and ``omicvae fit`` (your own data)."""
 
 from ._main import build_parser, main
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .._constants import LIKELIHOODS
 from ..model._params import DEFAULTS
+from ._inputs import FORMATS
 from ._specs import (
     UsageError,
     check_known,
@@ -38,13 +39,30 @@ DESCRIPTION = """\
 IDMVAE: a multimodal VAE with one shared latent z and one private latent w per modality.
 
   omicvae demo   train on the shipped TCGA-ACC cohort (92 patients, 5 omics) and report
-  omicvae fit    the same pipeline on your own TCGA files (GDC, UCSC Xena or Firehose layouts)
+  omicvae fit    the same pipeline on your own data: an .h5mu, an .h5ad per modality, or
+                 CSV/TSV matrices (TCGA files from the GDC, UCSC Xena or Firehose included)
 
 Both write an .h5mu with the embeddings and clusters, figures and summary.txt into --out.
 """
 
 FIT_EPILOG = """\
-example:
+inputs (give either --mudata or one --mod per modality):
+  --mudata data.h5mu [--modalities rna atac]   one MuData file with every modality
+  --mod rna=rna.h5ad                           one AnnData file per modality
+  --mod rna=rna.csv                            text matrix: samples as rows, first column the
+                                               sample names, header the feature names (.csv
+                                               comma-separated; .tsv, .txt, .tab or no extension
+                                               tab-separated; .gz too); --transpose rna for
+                                               features as rows
+  --mod rna=HiSeqV2.tsv                        TCGA matrix: features as rows, TCGA barcodes as
+                                               columns; --format auto (default) reads a text file
+                                               this way when every column name after the first
+                                               is a TCGA barcode (--format tcga|matrix to force)
+
+examples:
+  omicvae fit --mudata pbmc.h5mu --modalities rna prot --likelihood rna=nb --out pbmc/
+  omicvae fit --mod rna=rna.h5ad --mod atac=atac.h5ad --likelihood rna=nb --out run/
+  omicvae fit --mod left=left.csv --mod right=right.csv --clinical labels.csv --label digit
   omicvae fit --mod rna=HiSeqV2.tsv --mod mirna=miRNA_HiSeq.tsv --clinical clinical.tsv \\
       --likelihood rna=normal --likelihood mirna=nb --layer rna=log1p --label PAM50 --out brca/
 """
@@ -200,25 +218,56 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = sub.add_parser(
         "fit",
-        help="run the same pipeline on your own TCGA files",
-        description="Read TCGA matrices (features x samples, tab-separated, barcodes as columns)\n"
-        "and an optional clinical table with omicvae.datasets.read_tcga, train IDMVAE and report.",
+        help="run the same pipeline on your own data (.h5mu, .h5ad, CSV/TSV, TCGA files)",
+        description="Read your data (one .h5mu, an .h5ad per modality, or CSV/TSV matrices, TCGA\n"
+        "downloads included) and an optional clinical table, train IDMVAE and report.",
         epilog=FIT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     data = fit.add_argument_group("data")
-    data.add_argument(
+    source = data.add_mutually_exclusive_group(required=True)
+    source.add_argument(
         "--mod",
         action="append",
         metavar="NAME=PATH",
-        required=True,
-        help="one omics matrix per modality (repeat for each)",
+        help="one modality and its file: .h5ad, or a .csv/.tsv/.txt/.tab matrix (also .gz); "
+        "repeat for each",
+    )
+    source.add_argument(
+        "--mudata",
+        type=Path,
+        metavar="H5MU",
+        help="one .h5mu file holding every modality (instead of --mod)",
+    )
+    data.add_argument(
+        "--modalities",
+        nargs="+",
+        metavar="NAME",
+        help="with --mudata: the modalities to model (default: all)",
+    )
+    data.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="how text matrices are read: 'matrix' (samples as rows, sample names in the first "
+        "column, feature names as header), 'tcga' (features as rows, TCGA barcodes as columns), "
+        "or 'auto': tcga for a file whose column names after the first are all TCGA barcodes, "
+        "matrix otherwise (auto)",
+    )
+    data.add_argument(
+        "--transpose",
+        action="append",
+        metavar="NAME",
+        help="the text matrix of modality NAME has features as rows and samples as columns "
+        "(first column the feature names, header the sample names); repeatable",
     )
     data.add_argument(
         "--clinical",
         type=Path,
         metavar="PATH",
-        help="clinical table keyed by patient barcode (labels, survival)",
+        help="clinical table (labels, survival): samples as rows, sample names in the first "
+        "column (.csv or .tsv); for TCGA matrices a GDC/Xena/Firehose table keyed by patient "
+        "barcode",
     )
     data.add_argument(
         "--likelihood",
@@ -231,14 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--layer",
         action="append",
         metavar="NAME=LAYER",
-        help="model a transformed layer; 'log1p' (log(1+x)) is computed, e.g. for "
-        "RSEM or FPKM values with the normal likelihood",
+        help="model a layer of the modality instead of its .X: one the .h5ad/.h5mu holds, or "
+        "'log1p' (log(1+x)), computed when absent, e.g. for RSEM or FPKM values with the normal "
+        "likelihood",
     )
     data.add_argument(
         "--sample-types",
-        default="01",
+        default=None,
         metavar="TYPES",
-        help="two-digit TCGA sample types to keep, comma-separated, or 'all' (01)",
+        help="TCGA matrices only: two-digit sample types to keep, comma-separated, or 'all' (01)",
     )
     data.add_argument(
         "--drop-nan-features",
@@ -363,42 +413,78 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_fit_data(args: argparse.Namespace):
-    """Read the files of ``omicvae fit`` into a MuData, with the requested layers."""
-    import mudata as md
+def _values(X):
+    """Stored values of a dense or sparse matrix, as float64 (for the checks below)."""
     import numpy as np
+    import scipy.sparse as sp
 
-    from ..datasets import read_tcga
+    return np.asarray(X.data if sp.issparse(X) else X, dtype=float)
 
-    files = check_paths(parse_pairs(args.mod, "--mod", "PATH"), "--mod")
+
+def _nan_features(X):
+    import numpy as np
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        X = X.tocsc()
+        nan = sp.csc_matrix((np.isnan(X.data).astype(np.int8), X.indices, X.indptr), X.shape)
+        return np.asarray(nan.sum(axis=0)).ravel() > 0
+    return np.isnan(np.asarray(X, dtype=float)).any(axis=0)
+
+
+def _log1p(X):
+    import numpy as np
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        return X.astype(np.float32).log1p()
+    return np.log1p(np.asarray(X, dtype=float)).astype(np.float32)
+
+
+def _read_fit_data(args: argparse.Namespace):
+    """Read the inputs of ``omicvae fit`` into a MuData, with the requested layers."""
+    import mudata as md
+
+    from ._inputs import read_inputs
+
+    files = None
+    if args.mod is not None:
+        files = check_paths(parse_pairs(args.mod, "--mod", "PATH"), "--mod")
+    else:
+        args.mudata = check_paths({"": str(args.mudata)}, "--mudata")[""]
+    if args.clinical is not None:
+        args.clinical = check_paths({"": str(args.clinical)}, "--clinical")[""]
     likelihoods = parse_pairs(args.likelihood, "--likelihood", "LIKELIHOOD")
     layers = parse_pairs(args.layer, "--layer", "LAYER")
-    check_known(likelihoods, files, "--likelihood")
-    check_known(layers, files, "--layer")
     check_likelihoods(likelihoods)
+    if files is not None:  # before reading: the names are known from the command line
+        check_known(likelihoods, files, "--likelihood")
+        check_known(layers, files, "--layer")
+    inputs = read_inputs(args, files)
+    mdata = inputs.mdata
+    check_known(likelihoods, mdata.mod, "--likelihood")
+    check_known(layers, mdata.mod, "--layer")
     for name, layer in layers.items():
-        if layer != "log1p":
+        adata = mdata.mod[name]
+        if layer not in adata.layers and layer != "log1p":
+            held = list(adata.layers) or "none"
             raise UsageError(
-                f"--layer {name}={layer}: the only layer computed from a file is 'log1p'"
+                f"--layer {name}={layer}: modality {name!r} has no layer {layer!r} (its layers: "
+                f"{held}); the only layer computed from a file is 'log1p'"
             )
-    if args.clinical is not None:
-        check_paths({"clinical": str(args.clinical)}, "--clinical")
-    types = (
-        None
-        if args.sample_types.strip() == "all"
-        else [t.strip() for t in args.sample_types.split(",") if t.strip()]
-    )
-    try:
-        mdata = read_tcga(files, args.clinical, sample_types=types)
-    except (ValueError, KeyError, OSError) as err:
-        raise UsageError(f"could not read the input files: {err}") from None
     for name, adata in mdata.mod.items():
-        if adata.n_obs == 0:
+        layer = layers.get(name)
+        X = adata.layers[layer] if layer in adata.layers else adata.X
+        if X is None:
             raise UsageError(
-                f"--mod {name}: no samples of type(s) {args.sample_types} in {files[name]} "
-                "(see --sample-types)"
+                f"modality {name!r} ({inputs.sources[name]}) has no .X; choose one of its layers "
+                f"{list(adata.layers)} with --layer {name}=LAYER"
             )
-        nan = np.isnan(np.asarray(adata.X, dtype=float)).any(axis=0)
+        nan = _nan_features(X)
+        if nan.all():
+            raise UsageError(
+                f"modality {name!r} ({inputs.sources[name]}): every feature has missing values"
+            )
         if nan.any() and args.drop_nan_features:
             with md.set_options(pull_on_update=False):  # refresh var without re-pulling obs
                 mdata.mod[name] = adata[:, ~nan].copy()
@@ -406,17 +492,20 @@ def _read_fit_data(args: argparse.Namespace):
             print(f"modality {name!r}: dropped {int(nan.sum())} features with missing values")
         elif nan.any():
             raise UsageError(
-                f"modality {name!r}: {int(nan.sum())} features of {files[name]} have missing values "
-                "(NA); use --drop-nan-features to drop them"
+                f"modality {name!r}: {int(nan.sum())} features of {inputs.sources[name]} have "
+                "missing values (NA); use --drop-nan-features to drop them"
             )
-    for name in layers:
-        X = np.asarray(mdata.mod[name].X, dtype=float)
+    for name, layer in layers.items():
+        adata = mdata.mod[name]
+        if layer in adata.layers:
+            continue
+        X = _values(adata.X)
         if (X < 0).any():
             raise UsageError(
                 f"--layer {name}=log1p: modality {name!r} has {int((X < 0).sum())} negative values; "
                 "log1p needs non-negative values"
             )
-        mdata.mod[name].layers["log1p"] = np.log1p(X).astype(np.float32)
+        adata.layers["log1p"] = _log1p(adata.X)
     missing = [c for c in args.label if c not in mdata.obs.columns]
     if missing:
         hint = "" if args.clinical is not None else " (give --clinical)"
@@ -453,7 +542,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             torch.set_num_threads(args.threads)
         return _demo(args) if args.command == "demo" else _fit(args)
     except UsageError as err:
-        print(f"omicvae {args.command}: error: {err}", file=sys.stderr)
+        message = " ".join(str(err).split())  # one line, whatever the message held
+        print(f"omicvae {args.command}: error: {message}", file=sys.stderr)
         print(f"(see: omicvae {args.command} --help)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -67,13 +67,17 @@ def check_likelihoods(likelihoods: dict[str, str]) -> None:
 
 
 def check_paths(paths: dict[str, str], option: str) -> dict[str, Path]:
-    """Every path must be an existing file; returns them as :class:`~pathlib.Path`."""
+    """Every path must be an existing file; returns them as :class:`~pathlib.Path`.
+
+    A name ``""`` stands for an option that takes a path alone (``--mudata PATH``).
+    """
     out = {}
     for name, raw in paths.items():
         path = Path(raw).expanduser()
         if not path.is_file():
             what = "is a folder, not a file" if path.is_dir() else "does not exist"
-            raise UsageError(f"{option} {name}={raw}: file {str(path)!r} {what}")
+            given = f"{name}={raw}" if name else raw
+            raise UsageError(f"{option} {given}: file {str(path)!r} {what}")
         out[name] = path
     return out
 
