@@ -1,4 +1,6 @@
-"""UMAP panels of shared and private embeddings render headless without touching the data."""
+"""UMAP panels of shared and private embeddings render headless; the UMAPs are cached in obsm."""
+
+import warnings
 
 import anndata as ad
 import matplotlib
@@ -10,7 +12,9 @@ import mudata as md  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from scipy.sparse import SparseEfficiencyWarning  # noqa: E402
 
+import omicvae.pl._embeddings as pl_embeddings  # noqa: E402
 from omicvae.pl import embeddings  # noqa: E402
 
 N, K = 200, 3
@@ -49,10 +53,62 @@ def test_shared_and_private_umaps_render(tmp_path):
     assert sum(ax.get_title() != "" for ax in fig.axes) == 9
     assert path.exists() and path.stat().st_size > 20_000
     pd.testing.assert_frame_equal(obs, mdata.obs)
-    assert obsm.keys() == mdata.obsm.keys() and set(mdata.uns) == uns
+    # only the UMAP caches are added, one per drawn embedding
+    drawn = ["X_idmvae_shared", "X_idmvae_private_a", "X_idmvae_private_b"]
+    assert set(mdata.obsm) - set(obsm) == {f"X_umap_{k}" for k in drawn}
+    assert set(mdata.uns) - uns == {f"umap_{k}" for k in drawn}
     for k in obsm:
         np.testing.assert_array_equal(obsm[k], mdata.obsm[k])
+    umap_b = mdata.obsm["X_umap_X_idmvae_private_b"]
+    assert umap_b.shape == (N, 2) and np.isnan(umap_b[N - 40 :]).all()
+    assert np.isfinite(umap_b[: N - 40]).all()
+    assert mdata.uns["umap_X_idmvae_private_b"]["params"]["n_neighbors"] == 15
     plt.close(fig)
+
+
+def test_umaps_are_cached_and_recomputed_when_asked_or_stale(monkeypatch, tmp_path):
+    mdata = _make()
+    calls = []
+    umap = pl_embeddings._umap
+    monkeypatch.setattr(
+        pl_embeddings, "_umap", lambda X, *args: calls.append(len(X)) or umap(X, *args)
+    )
+    draw = dict(color="digit", modality="b", basis=["private"])
+    plt.close(embeddings(mdata, **draw))
+    assert calls == [N - 40]
+    cached = mdata.obsm["X_umap_X_idmvae_private_b"].copy()
+    fig = embeddings(mdata, **draw)
+    assert calls == [N - 40]  # reused, not recomputed
+    plt.close(fig)
+    plt.close(embeddings(mdata, **draw, recompute=True))
+    assert len(calls) == 2
+    np.testing.assert_array_equal(mdata.obsm["X_umap_X_idmvae_private_b"], cached)  # seeded
+    plt.close(embeddings(mdata, **draw, n_neighbors=10))  # other parameters: recomputed
+    assert len(calls) == 3 and mdata.uns["umap_X_idmvae_private_b"]["params"]["n_neighbors"] == 10
+    mdata.obsm["X_idmvae_private_b"] = mdata.obsm["X_idmvae_private_b"] * 2  # a new embedding
+    plt.close(embeddings(mdata, **draw, n_neighbors=10))
+    assert len(calls) == 4
+    # the cache survives writing and reading the MuData
+    path = tmp_path / "m.h5mu"
+    with md.set_options(pull_on_update=False):
+        mdata.write(path)
+        again = md.read_h5mu(path)
+    plt.close(embeddings(again, **draw, n_neighbors=10))
+    assert len(calls) == 4
+
+
+def test_no_sparse_efficiency_warning_on_tied_embeddings():
+    # a collapsed private embedding: many identical rows tie in the neighbour search
+    mdata = _make()
+    w = mdata.obsm["X_idmvae_private_b"]
+    w[:80] = 0.0
+    mdata.obsm["X_idmvae_private_b"] = w
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = embeddings(mdata, color="digit", modality="b", basis=["private"])
+    plt.close(fig)
+    sparse = [w for w in caught if issubclass(w.category, SparseEfficiencyWarning)]
+    assert sparse == [], [str(w.message) for w in sparse]
 
 
 def test_per_modality_panels_and_errors(tmp_path):

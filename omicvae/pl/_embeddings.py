@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+import anndata as ad
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -12,13 +14,21 @@ import scanpy as sc
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from mudata import MuData
+from sklearn.neighbors import KNeighborsTransformer
 
 from .._constants import PRIVATE_PREFIX, SHARED_KEY, SHARED_MOD_PREFIX
-from ..tl._cluster import neighbors_anndata
+from .._logging import logger
 from ..tl._utils import as_list, get_obs_column, get_obsm, present_rows
 from ._utils import finish
 
 __all__ = ["embeddings"]
+
+UMAP_PREFIX = "X_umap_"
+"""``mdata.obsm[UMAP_PREFIX + key]`` caches the UMAP of the embedding ``mdata.obsm[key]``; its
+parameters and a checksum of the embedding are kept in ``mdata.uns["umap_" + key]``."""
+
+# below this many samples scanpy's neighbour search is exact (brute force); see _umap
+_EXACT_NEIGHBORS_BELOW = 8192
 
 
 def _panels(
@@ -48,9 +58,60 @@ def _panels(
 
 
 def _umap(X: np.ndarray, n_neighbors: int, min_dist: float, random_state: int) -> np.ndarray:
-    tmp = neighbors_anndata(X, n_neighbors=n_neighbors, random_state=random_state)
+    """scanpy's UMAP of the rows of ``X``, on a throw-away AnnData."""
+    k = min(n_neighbors, X.shape[0] - 1)
+    tmp = ad.AnnData(obs=pd.DataFrame(index=np.arange(X.shape[0]).astype(str)))
+    tmp.obsm["X_rep"] = np.ascontiguousarray(X, dtype=np.float32)
+    # On small data scanpy runs an exact search and then sets the distance graph's diagonal in
+    # place; when ties (e.g. a collapsed embedding with many identical rows) leave a sample out of
+    # its own neighbour list, that assignment changes the sparsity structure and scipy warns
+    # (SparseEfficiencyWarning). Passing the same exact search as a transformer skips that step
+    # and gives the same neighbours, connectivities and UMAP.
+    transformer = (
+        KNeighborsTransformer(n_neighbors=k, mode="distance", algorithm="brute")
+        if X.shape[0] < _EXACT_NEIGHBORS_BELOW
+        else None
+    )
+    sc.pp.neighbors(
+        tmp, n_neighbors=k, use_rep="X_rep", random_state=random_state, transformer=transformer
+    )
     sc.tl.umap(tmp, min_dist=min_dist, random_state=random_state)
     return tmp.obsm["X_umap"]
+
+
+def _checksum(X: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(X, dtype=np.float64).tobytes()).hexdigest()
+
+
+def _cached(mdata: MuData, key: str, params: dict, checksum: str) -> bool:
+    """True when ``mdata`` holds a UMAP of the current ``obsm[key]`` made with ``params``."""
+    coords = mdata.obsm.get(UMAP_PREFIX + key)
+    record = mdata.uns.get("umap_" + key)
+    if coords is None or not isinstance(record, dict) or np.shape(coords) != (mdata.n_obs, 2):
+        return False
+    stored = record.get("params", {})
+    same = all(k in stored and stored[k] == v for k, v in params.items())
+    return same and record.get("checksum") == checksum
+
+
+def _umap_coords(
+    mdata: MuData,
+    key: str,
+    X: np.ndarray,
+    params: dict,
+    recompute: bool,
+) -> np.ndarray:
+    """UMAP coordinates of ``obsm[key]`` (NaN rows where it is NaN), cached in ``mdata``."""
+    checksum = _checksum(X)
+    if not recompute and _cached(mdata, key, params, checksum):
+        logger.info(f"embeddings: reusing mdata.obsm[{UMAP_PREFIX + key!r}]")
+        return np.asarray(mdata.obsm[UMAP_PREFIX + key], dtype=np.float64)
+    have = present_rows(X)
+    xy = np.full((mdata.n_obs, 2), np.nan, dtype=np.float32)
+    xy[have] = _umap(X[have], params["n_neighbors"], params["min_dist"], params["random_state"])
+    mdata.obsm[UMAP_PREFIX + key] = xy
+    mdata.uns["umap_" + key] = {"params": dict(params), "embedding": key, "checksum": checksum}
+    return xy.astype(np.float64)
 
 
 def _scatter(ax: Axes, xy: np.ndarray, values: pd.Series, size: float, legend: bool) -> None:
@@ -94,6 +155,7 @@ def embeddings(
     random_state: int = 0,
     point_size: float | None = None,
     panel_size: float = 3.2,
+    recompute: bool = False,
     save: str | Path | None = None,
     show: bool = False,
 ) -> Figure:
@@ -101,8 +163,14 @@ def embeddings(
 
     With a disentangled model the shared panels separate by the shared label and mix the private
     one, and the private panels the reverse. UMAPs are computed with scanpy on temporary AnnData
-    objects (samples with NaN rows, i.e. lacking the modality, are left out); ``mdata`` is not
-    modified.
+    objects (samples with NaN rows, i.e. lacking the modality, are left out).
+
+    Writes to ``mdata`` (scanpy style): the UMAP of each drawn embedding ``mdata.obsm[key]`` is
+    stored in ``mdata.obsm["X_umap_" + key]`` (NaN rows where the embedding is NaN; e.g.
+    ``X_umap_X_idmvae_shared``) and its parameters with a checksum of the embedding in
+    ``mdata.uns["umap_" + key]``. Later calls reuse it, so only the first call pays for the UMAP;
+    it is recomputed when absent, when ``recompute=True``, or when the embedding or
+    ``n_neighbors``/``min_dist``/``random_state`` changed since. Nothing else of ``mdata`` changes.
 
     Parameters
     ----------
@@ -127,6 +195,8 @@ def embeddings(
         Marker size; default scales with the number of samples.
     panel_size
         Size of one panel in inches.
+    recompute
+        Recompute the UMAPs even when ``mdata`` holds them (see above).
     save
         Path to save the figure to.
     show
@@ -144,13 +214,18 @@ def embeddings(
     size = point_size if point_size is not None else max(2.0, 120000 / max(mdata.n_obs, 1) ** 1.5)
     size = min(size, 30.0)
 
+    params = {
+        "n_neighbors": int(n_neighbors),
+        "min_dist": float(min_dist),
+        "random_state": int(random_state),
+    }
     coords = {}
     for _, key in panels:
         X = get_obsm(
             mdata, key, hint="run model.train() or write_embeddings() first, or pass the key"
         )
         have = present_rows(X)
-        coords[key] = (have, _umap(X[have], n_neighbors, min_dist, random_state))
+        coords[key] = (have, _umap_coords(mdata, key, X, params, recompute)[have])
 
     fig, axes = plt.subplots(
         len(colors),
