@@ -182,9 +182,10 @@ def _read_plain(name: str, path: Path, label: str, transpose: bool):
         frame = frame.T
     samples = frame.index.astype(str)
     if samples.duplicated().any():
+        where = "the header" if transpose else "the first column"
         raise UsageError(
             f"{label}: sample name {samples[samples.duplicated()][0]!r} appears more than once "
-            f"in {path.name}"
+            f"in {path.name} ({where} must hold one name per sample)"
         )
     features = pd.Index(frame.columns.astype(str))
     if features.duplicated().any():
