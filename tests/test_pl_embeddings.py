@@ -123,3 +123,22 @@ def test_per_modality_panels_and_errors(tmp_path):
         embeddings(mdata, color="cell_type")
     with pytest.raises(KeyError, match="'X_pca'"):
         embeddings(mdata, color="digit", basis=["X_pca"])
+
+
+def test_show_follows_scanpy_and_one_panel_takes_an_ax(monkeypatch):
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: shown.append(True))
+    mdata = _make()
+    one = dict(color="digit", modality="b", basis=["private"])
+    plt.close(embeddings(mdata, **one))  # show=None: shown, as sc.pl.* do
+    assert len(shown) == 1
+    plt.close(embeddings(mdata, **one, show=False))
+    assert len(shown) == 1
+    fig, axes = plt.subplots(1, 2)
+    assert embeddings(mdata, **one, ax=axes[0]) is fig  # the caller's figure: not shown
+    assert axes[0].get_title() == "private w (b)\ncoloured by digit"
+    assert sum(len(c.get_offsets()) for c in axes[0].collections) == N - 40
+    assert len(shown) == 1
+    with pytest.raises(ValueError, match=r"ax: draws a single panel, but this plot has 2"):
+        embeddings(mdata, color="digit", modality="b", ax=axes[1])
+    plt.close(fig)

@@ -10,6 +10,7 @@ import mudata as md  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+import scanpy as sc  # noqa: E402
 
 from omicvae.pl import history, image_grid, swap_grid  # noqa: E402
 
@@ -129,3 +130,30 @@ def test_history(tmp_path):
     plt.close(fig)
     with pytest.raises(KeyError, match="gen_aug"):
         history(model, keys=["gen_aug"])
+
+
+def test_show_follows_scanpy_and_history_takes_an_ax(monkeypatch):
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: shown.append(True))
+    mdata, model = _make()
+    X = mdata["img"].X
+    plt.close(image_grid(X[:4], SHAPE))  # show=None: shown, as sc.pl.* do
+    plt.close(swap_grid(model, mdata, modality="img", n=2))
+    plt.close(history(model))
+    assert len(shown) == 3
+    plt.close(image_grid(X[:4], SHAPE, show=False))
+    plt.close(history(model, show=False))
+    assert len(shown) == 3
+    fig, axes = plt.subplots(1, 2)
+    assert history(model, keys=["loss"], ax=axes[1]) is fig  # the caller's figure: not shown
+    assert axes[1].get_title() == "loss" and len(axes[1].get_lines()) == 2
+    assert len(shown) == 3 and len(fig.axes) == 2
+    with pytest.raises(ValueError, match="ax: draws a single panel, but this plot has 4"):
+        history(model, ax=axes[0])
+    plt.close(fig)
+    autoshow, sc.settings.autoshow = sc.settings.autoshow, False  # scanpy's switch is obeyed
+    try:
+        plt.close(history(model))
+    finally:
+        sc.settings.autoshow = autoshow
+    assert len(shown) == 3

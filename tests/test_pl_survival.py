@@ -8,11 +8,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import mudata as md  # noqa: E402
 import numpy as np  # noqa: E402
+import scanpy as sc  # noqa: E402
 
 from omicvae.pl import kaplan_meier  # noqa: E402
 
 
-def test_kaplan_meier_renders(tmp_path):
+def _make():
     rng = np.random.default_rng(0)
     n = 200
     adata = ad.AnnData(rng.normal(size=(n, 2)))
@@ -25,6 +26,11 @@ def test_kaplan_meier_renders(tmp_path):
     mdata.obs["os_time"] = np.minimum(t_event, t_censor)
     mdata.obs["os_event"] = (t_event <= t_censor).astype(int)
     mdata.obs["cluster"] = group
+    return mdata
+
+
+def test_kaplan_meier_renders(tmp_path):
+    mdata = _make()
     before = mdata.obs.copy()
     path = tmp_path / "km.png"
     fig = kaplan_meier(mdata, groupby="cluster", time="os_time", event="os_event", save=path)
@@ -36,3 +42,26 @@ def test_kaplan_meier_renders(tmp_path):
     fig, ax = plt.subplots()
     assert kaplan_meier(mdata, groupby="cluster", time="os_time", event="os_event", ax=ax) is fig
     plt.close(fig)
+
+
+def test_show_follows_scanpy_unless_drawn_into_an_ax(monkeypatch):
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: shown.append(True))
+    mdata = _make()
+    km = dict(groupby="cluster", time="os_time", event="os_event")
+    plt.close(kaplan_meier(mdata, **km))  # show=None: shown, as sc.pl.* do
+    assert len(shown) == 1
+    plt.close(kaplan_meier(mdata, **km, show=False))
+    assert len(shown) == 1
+    fig, ax = plt.subplots()
+    assert kaplan_meier(mdata, **km, ax=ax) is fig  # the caller's figure: not shown
+    assert len(shown) == 1
+    kaplan_meier(mdata, **km, ax=ax, show=True)
+    assert len(shown) == 2
+    plt.close(fig)
+    autoshow, sc.settings.autoshow = sc.settings.autoshow, False  # scanpy's switch is obeyed
+    try:
+        plt.close(kaplan_meier(mdata, **km))
+    finally:
+        sc.settings.autoshow = autoshow
+    assert len(shown) == 2

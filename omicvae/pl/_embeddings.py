@@ -19,7 +19,7 @@ from sklearn.neighbors import KNeighborsTransformer
 from .._constants import PRIVATE_PREFIX, SHARED_KEY, SHARED_MOD_PREFIX
 from .._logging import logger
 from ..tl._utils import as_list, get_obs_column, get_obsm, present_rows
-from ._utils import finish
+from ._utils import finish, one_panel
 
 __all__ = ["embeddings"]
 
@@ -156,8 +156,9 @@ def embeddings(
     point_size: float | None = None,
     panel_size: float = 3.2,
     recompute: bool = False,
+    ax: Axes | None = None,
     save: str | Path | None = None,
-    show: bool = False,
+    show: bool | None = None,
 ) -> Figure:
     """UMAPs of shared and private embeddings side by side, one row per colour column.
 
@@ -197,20 +198,25 @@ def embeddings(
         Size of one panel in inches.
     recompute
         Recompute the UMAPs even when ``mdata`` holds them (see above).
+    ax
+        Axes to draw into when the plot has a single panel (one ``color`` and one embedding);
+        default: a new figure.
     save
         Path to save the figure to.
     show
-        Show the figure (``plt.show()``).
+        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
+        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
 
     Returns
     -------
-    The figure.
+    The figure (of ``ax`` when given).
     """
     colors = as_list(color)
     if not colors:
         raise ValueError("color: expected at least one mdata.obs column")
     columns = {c: get_obs_column(mdata, c, what="color") for c in colors}
     panels = _panels(mdata, basis, modality, shared_key, shared_prefix, private_prefix)
+    one_panel(ax, len(colors) * len(panels), f"{len(colors)} colours × {len(panels)} embeddings")
     size = point_size if point_size is not None else max(2.0, 120000 / max(mdata.n_obs, 1) ** 1.5)
     size = min(size, 30.0)
 
@@ -227,20 +233,24 @@ def embeddings(
         have = present_rows(X)
         coords[key] = (have, _umap_coords(mdata, key, X, params, recompute)[have])
 
-    fig, axes = plt.subplots(
-        len(colors),
-        len(panels),
-        figsize=(panel_size * len(panels) + 1.5, panel_size * len(colors)),
-        squeeze=False,
-    )
+    if ax is None:
+        fig, axes = plt.subplots(
+            len(colors),
+            len(panels),
+            figsize=(panel_size * len(panels) + 1.5, panel_size * len(colors)),
+            squeeze=False,
+        )
+    else:
+        fig, axes = ax.figure, np.array([[ax]])
     for r, c in enumerate(colors):
         for j, (title, key) in enumerate(panels):
-            ax = axes[r, j]
+            panel = axes[r, j]
             have, xy = coords[key]
-            _scatter(ax, xy, columns[c][have], size, legend=j == len(panels) - 1)
-            ax.set_title(f"{title}\ncoloured by {c}", fontsize="medium")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_aspect("equal", adjustable="datalim")
-    fig.tight_layout()
-    return finish(fig, save, show)
+            _scatter(panel, xy, columns[c][have], size, legend=j == len(panels) - 1)
+            panel.set_title(f"{title}\ncoloured by {c}", fontsize="medium")
+            panel.set_xticks([])
+            panel.set_yticks([])
+            panel.set_aspect("equal", adjustable="datalim")
+    if ax is None:
+        fig.tight_layout()
+    return finish(fig, save, show, ax_given=ax is not None)

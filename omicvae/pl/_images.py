@@ -39,7 +39,7 @@ def image_grid(
     title: str | None = None,
     panel_size: float = 1.0,
     save: str | Path | None = None,
-    show: bool = False,
+    show: bool | None = None,
 ) -> Figure:
     """A grid of flattened images, e.g. originals above their reconstructions.
 
@@ -61,11 +61,12 @@ def image_grid(
     save
         Path to save the figure to.
     show
-        Show the figure (``plt.show()``).
+        Show the figure with ``plt.show()``. Default (None), as in scanpy:
+        ``scanpy.settings.autoshow`` (True unless changed). The figure is returned either way.
 
     Returns
     -------
-    The figure.
+    The figure (also when shown).
     """
     rows = _as_rows(images, ncols)
     if row_labels is not None and len(row_labels) != len(rows):
@@ -99,7 +100,7 @@ def swap_grid(
     seed: int = 0,
     panel_size: float = 1.0,
     save: str | Path | None = None,
-    show: bool = False,
+    show: bool | None = None,
 ) -> Figure:
     """Decode the shared z of one sample with the private w of another.
 
@@ -129,11 +130,12 @@ def swap_grid(
     save
         Path to save the figure to.
     show
-        Show the figure (``plt.show()``).
+        Show the figure with ``plt.show()``. Default (None), as in scanpy:
+        ``scanpy.settings.autoshow`` (True unless changed). The figure is returned either way.
 
     Returns
     -------
-    The figure.
+    The figure (also when shown).
     """
     image_modalities(model, [modality], what="swap_grid")
     X, present = modality_matrix(mdata, modality)

@@ -26,7 +26,7 @@ def kaplan_meier(
     ci: bool = False,
     ax: Axes | None = None,
     save: str | Path | None = None,
-    show: bool = False,
+    show: bool | None = None,
 ) -> Figure:
     """Kaplan–Meier survival curves of each group, with the log-rank p-value in the title.
 
@@ -45,7 +45,8 @@ def kaplan_meier(
     save
         Path to save the figure to.
     show
-        Show the figure (``plt.show()``).
+        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
+        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
 
     Returns
     -------
@@ -53,6 +54,7 @@ def kaplan_meier(
     """
     result = survival(mdata, groupby=groupby, time=time, event=event)
     t, e, g = survival_table(mdata, groupby=groupby, time=time, event=event)
+    given = ax is not None
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
     for name in result.groups.index:
@@ -68,4 +70,4 @@ def kaplan_meier(
     ax.set_ylim(0, 1.05)
     ax.set_xlim(left=0, right=float(np.max(t)))
     ax.legend(title=groupby, fontsize="small")
-    return finish(ax.figure, save, show)
+    return finish(ax.figure, save, show, ax_given=given)

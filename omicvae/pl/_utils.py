@@ -1,4 +1,4 @@
-"""Shared helpers of the plotting functions: saving/showing figures and drawing images."""
+"""Shared helpers of the plotting functions: saving/showing figures, ``ax=`` and drawing images."""
 
 from __future__ import annotations
 
@@ -7,21 +7,46 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import scanpy as sc
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["draw_image", "finish"]
+__all__ = ["draw_image", "finish", "one_panel"]
 
 
-def finish(fig: Figure, save: str | Path | None, show: bool) -> Figure:
-    """Save ``fig`` to ``save`` (parent folders created; format from the suffix) and/or show it."""
+def resolve_show(show: bool | None, *, ax_given: bool = False) -> bool:
+    """Whether to call ``plt.show()``.
+
+    ``show=None`` follows scanpy (``scanpy.settings.autoshow``, True unless changed), except that a
+    plot drawn into the caller's ``ax`` is not shown: the caller owns that figure and may still add
+    to it (showing it would close it in Jupyter).
+    """
+    if show is None:
+        return not ax_given and bool(sc.settings.autoshow)
+    return bool(show)
+
+
+def finish(
+    fig: Figure, save: str | Path | None, show: bool | None, *, ax_given: bool = False
+) -> Figure:
+    """Save ``fig`` to ``save`` (parent folders created; format from the suffix) and show it when
+    :func:`resolve_show` says so. Returns ``fig`` either way."""
     if save is not None:
         path = Path(save)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=150, bbox_inches="tight")
-    if show:
+    if resolve_show(show, ax_given=ax_given):
         plt.show()
     return fig
+
+
+def one_panel(ax: Axes | None, n_panels: int, what: str) -> None:
+    """Check that a plot given ``ax`` has exactly one panel to draw."""
+    if ax is not None and n_panels != 1:
+        raise ValueError(
+            f"ax: draws a single panel, but this plot has {n_panels} ({what}); "
+            "ask for one panel or leave ax=None for a new figure"
+        )
 
 
 def draw_image(ax: Axes, flat: np.ndarray, image_shape: Sequence[int]) -> None:
