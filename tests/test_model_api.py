@@ -297,3 +297,16 @@ def test_an_untrained_model_refuses_until_trained_and_load_keeps_the_state(tmp_p
     assert loaded.is_trained
     for call in UNTRAINED_CALLS.values():
         call(loaded)
+
+
+def test_recorded_settings_round_trip_through_h5mu_with_none_kept(sim_mdata, tmp_path):
+    import mudata as md
+
+    IDMVAE.setup_mudata(sim_mdata)
+    model = IDMVAE(sim_mdata, **TINY)
+    model.train(max_epochs=1, **QUIET)
+    path = tmp_path / "trained.h5mu"
+    sim_mdata.write_h5mu(path)
+    recorded = md.read_h5mu(path).uns["idmvae"]["IDMVAE"]["hyperparameters"]
+    assert recorded["likelihood_scale"] is None
+    assert recorded["n_shared"] == TINY["n_shared"]

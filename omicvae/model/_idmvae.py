@@ -841,8 +841,7 @@ def _obsm_keys(prefix: str, names) -> dict:
 
 
 def _plain(value):
+    # None stays None: anndata >= 0.12 writes it to .h5mu and reads it back as None
     if isinstance(value, tuple):
         return list(value)
-    if value is None:
-        return "None"
     return value
