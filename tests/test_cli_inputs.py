@@ -150,6 +150,7 @@ def test_tcga_detected_only_from_barcode_columns(tmp_path, capsys):
     assert mdata.mod["rna"].obs["sample_type"].eq("01").all()
 
 
+@pytest.mark.filterwarnings("ignore:training on 10 samples")  # the fixture is tiny on purpose
 def test_sample_types_all_keeps_every_tcga_sample(tmp_path):
     rna = _tcga_tsv(tmp_path, "rna.tsv", types=("01", "11"))
     cnv = _tcga_tsv(tmp_path, "cnv.tsv", types=("01", "11"))

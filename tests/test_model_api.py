@@ -310,3 +310,12 @@ def test_recorded_settings_round_trip_through_h5mu_with_none_kept(sim_mdata, tmp
     recorded = md.read_h5mu(path).uns["idmvae"]["IDMVAE"]["hyperparameters"]
     assert recorded["likelihood_scale"] is None
     assert recorded["n_shared"] == TINY["n_shared"]
+
+
+@pytest.mark.parametrize("n_obs", [2, 5])
+def test_training_on_a_handful_of_samples_warns(n_obs):
+    mdata = ov.datasets.simulate(n_obs=n_obs, n_features=6, seed=0)
+    IDMVAE.setup_mudata(mdata)
+    model = IDMVAE(mdata, **TINY)
+    with pytest.warns(UserWarning, match=f"training on {n_obs} samples: too few"):
+        model.train(max_epochs=1, train_size=1.0, **QUIET)

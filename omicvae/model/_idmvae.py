@@ -41,6 +41,9 @@ from ._params import (
     resolve_preset,
 )
 
+MIN_TRAINING_SAMPLES = 20
+"""Below this many training samples :meth:`IDMVAE.train` warns."""
+
 
 class IDMVAE:
     """Information-disentangled multimodal VAE: one shared latent z, one private latent w per modality.
@@ -320,6 +323,14 @@ class IDMVAE:
             tensors.n_obs if train_size >= 1 else max(1, int(round(train_size * tensors.n_obs)))
         )
         train_idx, val_idx = np.sort(order[:n_train]), np.sort(order[n_train:])
+        if len(train_idx) < MIN_TRAINING_SAMPLES:
+            warnings.warn(
+                f"training on {len(train_idx)} samples: too few to learn a shared and a private code "
+                f"per modality (the embeddings will mostly reflect the initial weights); use at least "
+                f"{MIN_TRAINING_SAMPLES}, and preferably hundreds",
+                UserWarning,
+                stacklevel=2,
+            )
         chosen = max_epochs is None
         if chosen:
             max_epochs = default_max_epochs(len(train_idx))
