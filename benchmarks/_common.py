@@ -28,6 +28,14 @@ import numpy as np
 import pandas as pd
 
 RESULTS = Path(__file__).resolve().parent / "results"
+MMVAE_PLUS: dict = {
+    "cross_mi_weight": 0.0,
+    "gen_aug_weight": 0.0,
+    "independence_weight": 0.0,
+    "diffusion_prior": False,
+}
+"""``ov.IDMVAE`` overrides that give the MMVAE+ objective (what ``ov.MMVAEPlus`` fixes), kept in one
+place so a new loss term with a non-zero default cannot slip into the benchmarks' MMVAE+ rows."""
 PACKAGES = (
     "omicvae",
     "torch",

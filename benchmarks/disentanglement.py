@@ -56,12 +56,7 @@ COMMON_DATA: dict = {"n_features": 60}
 VARIANTS: dict[str, dict] = {
     "IDMVAE (defaults)": {},
     "paper_tcga preset": {"preset": "paper_tcga"},
-    "MMVAE+": {
-        "cross_mi_weight": 0.0,
-        "gen_aug_weight": 0.0,
-        "independence_weight": 0.0,
-        "diffusion_prior": False,
-    },
+    "MMVAE+": C.MMVAE_PLUS,
     "λ1 = 0": {"cross_mi_weight": 0.0},
     "λ2 = 0": {"gen_aug_weight": 0.0},
     "no independence term, shared trunk (defaults before)": {

@@ -55,12 +55,7 @@ import _common as C  # noqa: E402
 # ov.IDMVAE keyword overrides, one line per variant (n_shared is set to N_LATENT for all)
 VARIANTS: dict[str, dict] = {
     "IDMVAE (defaults)": {},
-    "MMVAE+": {
-        "cross_mi_weight": 0,
-        "gen_aug_weight": 0,
-        "independence_weight": 0,
-        "diffusion_prior": False,
-    },
+    "MMVAE+": C.MMVAE_PLUS,
     "paper_tcga preset": {"preset": "paper_tcga"},
 }
 N_LATENT = 16  # size of z, of the MOFA+ factors and of the PCA

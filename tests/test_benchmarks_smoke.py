@@ -91,3 +91,17 @@ def test_disentanglement_quick(tmp_path):
     assert payload["goal"]["nb+normal+bernoulli"]["MMVAE+"]["w_private"] is True
     md = (tmp_path / "disentanglement.md").read_text()
     assert "| IDMVAE (defaults) |" in md and "w→shared ↓" in md
+
+
+def test_benchmarks_mmvae_plus_rows_fix_what_mmvaeplus_fixes(sim_mdata):
+    import sys
+    from pathlib import Path
+
+    import omicvae as ov
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import _common
+
+    ov.IDMVAE.setup_mudata(sim_mdata)
+    fixed = ov.MMVAEPlus(sim_mdata).hyperparameters
+    assert {k: fixed[k] for k in _common.MMVAE_PLUS} == _common.MMVAE_PLUS
