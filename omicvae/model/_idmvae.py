@@ -34,6 +34,7 @@ from ..train._schedule import (
     window_size,
 )
 from . import _io, _store
+from ._interpret import InterpretationMixin
 from ._params import (
     check_hyperparameters,
     check_image_modalities,
@@ -45,7 +46,7 @@ MIN_TRAINING_SAMPLES = 20
 """Below this many training samples :meth:`IDMVAE.train` warns."""
 
 
-class IDMVAE:
+class IDMVAE(InterpretationMixin):
     """Information-disentangled multimodal VAE: one shared latent z, one private latent w per modality.
 
     Parameters

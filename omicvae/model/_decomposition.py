@@ -1,0 +1,193 @@
+"""Decoder outputs with z or w_m marginalised: the common ground of the interpretation methods.
+
+The *natural scale* of a modality is where its variance is measured: ``log1p`` of counts per
+:data:`COUNT_TOTAL` for the count likelihoods (``nb``, ``zinb``), probabilities for ``bernoulli``,
+the values themselves for ``normal``, ``laplace`` and ``image``. The *mean scale* is where fold
+changes are taken: normalised expression (counts per :data:`COUNT_TOTAL`) for counts, the decoder
+mean otherwise.
+
+The *shared prediction* of a sample decodes its own z with w_m marginalised: the decoder output is
+averaged over the private codes of ``K`` reference samples (posterior means of w_m of samples that
+have the modality, a draw from the aggregate posterior). The *private prediction* is the converse:
+its own w_m, z averaged over the references' joint shared codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..distributions import likelihood_class
+
+COUNT_TOTAL = 1e4
+"""Counts are normalised to this many per sample before ``log1p`` (scanpy's ``target_sum``)."""
+
+DEFAULT_N_REFERENCE = 100
+"""Reference samples over which the other latent is averaged."""
+
+
+def scale_kind(spec) -> str:
+    """``"counts"`` or ``"values"``; raise a ValueError for a modality with no natural scale here."""
+    lik = likelihood_class(spec.likelihood)
+    if lik.needs_n_categories:
+        raise ValueError(
+            f"modality {spec.name!r}: likelihood {spec.likelihood!r} has per-position categories, "
+            "for which a variance decomposition is not defined here; interpretation methods take "
+            "nb, zinb, normal, laplace, bernoulli and image modalities"
+        )
+    return "counts" if lik.needs_library else "values"
+
+
+def observed_natural(x: torch.Tensor, library: torch.Tensor | None, kind: str) -> np.ndarray:
+    """Observed values in the natural scale (``log1p`` of counts per :data:`COUNT_TOTAL`)."""
+    if kind == "counts":
+        total = torch.clamp(library, min=1.0)
+        x = torch.log1p(x / total * COUNT_TOTAL)
+    return x.double().cpu().numpy()
+
+
+@dataclass
+class Latents:
+    """Joint shared codes and one modality's private codes of the samples that have it.
+
+    Attributes
+    ----------
+    rows
+        Global row numbers (positions in ``obs_names``) of the samples with the modality.
+    z, w
+        ``(len(rows), n_shared)`` joint posterior means and ``(len(rows), n_private)`` posterior
+        means of w_m; float32 tensors on the model's device.
+    mu_z_experts, sd_z_experts
+        ``(M, len(rows), n_shared)`` means and standard deviations of every modality's shared
+        expert (numpy; rows of experts a sample lacks are meaningless, see ``mask``).
+    sd_w
+        ``(len(rows), n_private)`` posterior standard deviations of w_m (numpy).
+    mask
+        ``(len(rows), M)``: which modalities each sample has.
+    cov
+        One-hot covariates of the rows, or None.
+    """
+
+    rows: np.ndarray
+    z: torch.Tensor
+    w: torch.Tensor
+    mu_z_experts: np.ndarray
+    sd_z_experts: np.ndarray
+    sd_w: np.ndarray
+    mask: np.ndarray
+    cov: torch.Tensor | None
+
+
+def modality_latents(model, mdata, m: int, batch_size: int | None = None) -> Latents:
+    """Posterior means of the samples of ``mdata`` (default: the training data) that have ``m``."""
+    from ._idmvae import _mixture_mean  # imported here: _idmvae imports this module's users
+
+    tensors = model._tensors(mdata)
+    mu_z, sd_z, mu_w, sd_w, mask = model._posterior(mdata, None, batch_size)
+    rows = np.flatnonzero(mask[:, m])
+    if len(rows) == 0:
+        name = model.registry.modality_names()[m]
+        raise ValueError(f"modality {name!r}: no sample of the data has it")
+    z = _mixture_mean(mu_z, mask)[rows]
+    device = model.device
+    return Latents(
+        rows=rows,
+        z=torch.as_tensor(z, device=device),
+        w=torch.as_tensor(mu_w[m][rows], device=device),
+        mu_z_experts=mu_z[:, rows],
+        sd_z_experts=sd_z[:, rows],
+        sd_w=sd_w[m][rows],
+        mask=mask[rows],
+        cov=model._covariates(tensors, rows),
+    )
+
+
+def reference_rows(n: int, n_reference: int, seed: int) -> np.ndarray:
+    """Positions of the ``min(n, n_reference)`` reference samples among ``n`` (sorted)."""
+    if isinstance(n_reference, bool) or not isinstance(n_reference, int) or n_reference < 1:
+        raise ValueError(f"n_reference must be a positive integer, got {n_reference!r}")
+    if n <= n_reference:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, n_reference, replace=False))
+
+
+def decode_scaled(model, m: int, z, w, cov, kind: str, scale: str) -> torch.Tensor:
+    """Decoder mean of ``m`` in the ``"natural"`` or ``"mean"`` scale (see the module docstring)."""
+    lib = None
+    if kind == "counts":
+        lib = torch.full((z.shape[0], 1), COUNT_TOTAL, device=z.device, dtype=z.dtype)
+    mean = model.module.decode_mean(m, z, w, cov, lib)
+    if kind == "counts" and scale == "natural":
+        return torch.log1p(mean)
+    return mean
+
+
+@torch.no_grad()
+def decode_marginal(
+    model, m: int, own, others, cov, *, own_is_z: bool, kind: str, scale: str, chunk: int = 32768
+) -> np.ndarray:
+    """For each row of ``own``: the decoder output averaged over the reference codes ``others``.
+
+    Parameters
+    ----------
+    own
+        ``(n, d)`` codes of the samples (z when ``own_is_z``, else w_m).
+    others
+        ``(K, d')`` reference codes of the other latent.
+    cov
+        ``(n, c)`` covariates of the samples (kept with the sample), or None.
+    chunk
+        Decoded rows per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, n_features)`` float64.
+    """
+    n, k = own.shape[0], others.shape[0]
+    per = max(1, chunk // k)
+    parts = []
+    for start in range(0, n, per):
+        block = own[start : start + per]
+        b = block.shape[0]
+        mine = block.repeat_interleave(k, dim=0)
+        theirs = others.repeat(b, 1)
+        z, w = (mine, theirs) if own_is_z else (theirs, mine)
+        c = None if cov is None else cov[start : start + b].repeat_interleave(k, dim=0)
+        out = decode_scaled(model, m, z, w, c, kind, scale)
+        parts.append(out.reshape(b, k, -1).mean(1).double().cpu().numpy())
+    return np.concatenate(parts)
+
+
+@dataclass
+class Decomposition:
+    """Observed values and the three predictions of one modality, natural scale, ``(n, p)`` each."""
+
+    rows: np.ndarray
+    observed: np.ndarray
+    joint: np.ndarray
+    shared: np.ndarray
+    private: np.ndarray
+
+
+@torch.no_grad()
+def decompose(
+    model, mdata, m: int, *, n_reference: int, seed: int, batch_size: int | None = None
+) -> Decomposition:
+    """Observed data, joint, shared and private predictions of modality ``m`` (natural scale)."""
+    spec = model.registry.modalities[m]
+    kind = scale_kind(spec)
+    model.module.eval()
+    lat = modality_latents(model, mdata, m, batch_size)
+    ref = torch.as_tensor(reference_rows(len(lat.rows), n_reference, seed), device=lat.z.device)
+    joint = decode_scaled(model, m, lat.z, lat.w, lat.cov, kind, "natural").double().cpu().numpy()
+    common = dict(kind=kind, scale="natural")
+    shared = decode_marginal(model, m, lat.z, lat.w[ref], lat.cov, own_is_z=True, **common)
+    private = decode_marginal(model, m, lat.w, lat.z[ref], lat.cov, own_is_z=False, **common)
+    tensors = model._tensors(mdata)
+    index = torch.as_tensor(lat.rows)
+    x = tensors.rows(m, index)
+    library = None if tensors.library[m] is None else tensors.library[m][index]
+    return Decomposition(lat.rows, observed_natural(x, library, kind), joint, shared, private)
