@@ -1,16 +1,29 @@
 """Data registry, validation and tensors behind ``IDMVAE.setup_mudata``.
 
 :func:`setup_registry` validates a MuData (never modifying it) and records each modality's layer,
-likelihood and features in a :class:`DataRegistry`; :func:`build_tensors` re-validates a MuData
-against a registry and converts it into :class:`MultiModalTensors`, aligned on ``mdata.obs_names``;
+likelihood and features in a :class:`DataRegistry`; :func:`write_setup` records it in
+``mdata.uns[SETUP_UNS_KEY]`` (``"omicvae_setup"``, the one key ``setup_mudata`` writes), where it
+survives ``mdata.copy()`` and ``.h5mu`` files, and :func:`read_setup` reads it back.
+:func:`build_tensors` checks a MuData against a registry (values already checked at setup are not
+scanned again) and converts it into :class:`MultiModalTensors`, aligned on ``mdata.obs_names``;
 :class:`MultiModalDataset` serves batches of those tensors to a DataLoader (``collate_batch``).
+:func:`get_matrix` reads a modality's ``.X`` or layer as numpy or scipy sparse, without copying.
 """
 
+from ._access import get_matrix
 from ._dataset import MultiModalDataset, collate_batch
-from ._registry import DataRegistry, ModalitySpec, setup_registry
+from ._registry import (
+    SETUP_UNS_KEY,
+    DataRegistry,
+    ModalitySpec,
+    read_setup,
+    setup_registry,
+    write_setup,
+)
 from ._tensors import MultiModalTensors, build_tensors, csr_rows_to_dense
 
 __all__ = [
+    "SETUP_UNS_KEY",
     "DataRegistry",
     "ModalitySpec",
     "MultiModalDataset",
@@ -18,5 +31,8 @@ __all__ = [
     "build_tensors",
     "collate_batch",
     "csr_rows_to_dense",
+    "get_matrix",
+    "read_setup",
     "setup_registry",
+    "write_setup",
 ]

@@ -145,6 +145,23 @@ def row_positions(mdata: MuData, adata: AnnData, name: str) -> np.ndarray:
     return positions.astype(np.int64)
 
 
+def read_modality(mdata: MuData, name: str, layer: str | None):
+    """Structural checks of one modality and its values' matrix and global row positions.
+
+    Names unique, not empty, samples known to ``mdata.obs_names``; the matrix is ``.X`` or
+    ``layer`` as :func:`get_matrix` returns it (values not checked here).
+
+    Returns
+    -------
+    ``(adata, matrix, positions)``
+    """
+    adata: AnnData = mdata.mod[name]
+    check_modality_names(adata, name)
+    check_not_empty(adata, name)
+    positions = row_positions(mdata, adata, name)
+    return adata, get_matrix(adata, name, layer), positions
+
+
 def check_coverage(mdata: MuData, covered: np.ndarray, names: tuple[str, ...]) -> None:
     """Raise a ValueError naming samples of ``mdata.obs_names`` absent from every selected modality."""
     orphan = ~covered

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from anndata import AnnData
 from mudata import MuData
 
 from omicvae._logging import logger
@@ -17,10 +17,7 @@ from ._access import (
     check_coverage,
     check_global_obs_names,
     check_is_mudata,
-    check_modality_names,
-    check_not_empty,
-    get_matrix,
-    row_positions,
+    read_modality,
     row_totals,
     where,
 )
@@ -30,8 +27,8 @@ from ._validate import (
     check_finite,
     check_layer_name,
     check_likelihood_name,
+    check_modality_values,
     check_pairing,
-    check_values,
     infer_likelihood,
     normalise_mapping,
     normalise_modalities,
@@ -41,6 +38,13 @@ from ._validate import (
 )
 
 REGISTRY_VERSION = 1
+
+SETUP_UNS_KEY = "omicvae_setup"
+"""``mdata.uns`` key where ``setup_mudata`` records the registry (:meth:`DataRegistry.to_uns`).
+
+It is the only thing ``setup_mudata`` writes into the user's MuData; it travels with
+``mdata.copy()``, subsetting and ``write_h5mu`` / ``read_h5mu``, so a copy or a re-read file is
+still set up."""
 
 
 @dataclass(frozen=True)
@@ -191,9 +195,108 @@ class DataRegistry:
             batch_categories=tuple(str(c) for c in d["batch_categories"]),
         )
 
+    def to_uns(self) -> dict[str, Any]:
+        """The registry as ``mdata.uns`` can hold and ``.h5mu`` files can store.
+
+        Like :meth:`to_dict`, but the modalities are a dict keyed by name (HDF5 stores no list of
+        dicts) with their order in ``"modality_order"``. :meth:`from_uns` reads it back, also after
+        a ``write_h5mu`` / ``read_h5mu`` round trip (which turns lists into numpy arrays).
+        """
+        return {
+            "version": REGISTRY_VERSION,
+            "modality_order": list(self.modality_names()),
+            "modalities": {spec.name: spec.to_dict() for spec in self.modalities},
+            "batch_key": self.batch_key,
+            "batch_categories": list(self.batch_categories),
+        }
+
+    @classmethod
+    def from_uns(cls, d) -> DataRegistry:
+        """Inverse of :meth:`to_uns` (numpy arrays and numpy scalars from an ``.h5mu`` accepted)."""
+        _require_keys(
+            d,
+            ("modality_order", "modalities", "batch_key", "batch_categories"),
+            f"mdata.uns[{SETUP_UNS_KEY!r}]",
+        )
+        order = [str(name) for name in _as_list(d["modality_order"])]
+        missing = [name for name in order if name not in d["modalities"]]
+        if missing:
+            raise KeyError(
+                f"mdata.uns[{SETUP_UNS_KEY!r}] lists the modalities {missing} in 'modality_order' "
+                "but has no entry for them in 'modalities'"
+            )
+        return cls.from_dict(
+            {
+                "version": _plain_scalar(d.get("version", REGISTRY_VERSION)),
+                "modalities": [
+                    {k: _plain_field(v) for k, v in dict(d["modalities"][name]).items()}
+                    for name in order
+                ],
+                "batch_key": _plain_scalar(d["batch_key"]),
+                "batch_categories": _as_list(d["batch_categories"]),
+            }
+        )
+
+
+def _as_list(value) -> list:
+    """A list from a list, tuple or numpy array (as ``.h5mu`` files give back lists)."""
+    if value is None:
+        return []
+    return list(np.asarray(value, dtype=object).ravel()) if not isinstance(value, list) else value
+
+
+def _plain_scalar(value):
+    """A numpy scalar as the Python scalar it holds; anything else unchanged."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _plain_field(value):
+    """A field of a modality spec read from uns: arrays -> lists, numpy scalars -> Python scalars."""
+    if isinstance(value, np.ndarray):
+        return [_plain_scalar(v) for v in value.ravel().tolist()]
+    return _plain_scalar(value)
+
+
+def write_setup(mdata: MuData, registry: DataRegistry) -> None:
+    """Record ``registry`` in ``mdata.uns[SETUP_UNS_KEY]`` (the one key ``setup_mudata`` writes)."""
+    mdata.uns[SETUP_UNS_KEY] = registry.to_uns()
+
+
+def read_setup(mdata: MuData, model_name: str = "IDMVAE") -> DataRegistry:
+    """The registry ``setup_mudata`` recorded in ``mdata.uns[SETUP_UNS_KEY]``.
+
+    Parameters
+    ----------
+    mdata
+        A MuData set up with ``setup_mudata``, or a copy, subset or re-read ``.h5mu`` of one.
+    model_name
+        Class named in the message when ``mdata`` was not set up.
+
+    Raises
+    ------
+    TypeError
+        When ``mdata`` is not a MuData.
+    ValueError
+        When ``mdata`` was not set up, or its record cannot be read.
+    """
+    check_is_mudata(mdata)
+    record = mdata.uns.get(SETUP_UNS_KEY)
+    if record is None:
+        raise ValueError(
+            f"this MuData has not been set up (no mdata.uns[{SETUP_UNS_KEY!r}]): call "
+            f"{model_name}.setup_mudata(mdata, ...) before {model_name}(mdata)"
+        )
+    try:
+        return DataRegistry.from_uns(record)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(
+            f"mdata.uns[{SETUP_UNS_KEY!r}] cannot be read as an omicvae setup ({err}); call "
+            f"{model_name}.setup_mudata(mdata, ...) again"
+        ) from None
+
 
 def _require_keys(d, keys, what: str) -> None:
-    if not isinstance(d, dict):
+    if not isinstance(d, Mapping):
         raise TypeError(f"{what} must be a dict, got {type(d).__name__}")
     missing = [k for k in keys if k not in d]
     if missing:
@@ -281,16 +384,12 @@ def setup_registry(
 
 def _setup_modality(mdata: MuData, name: str, layer, likelihood) -> tuple[ModalitySpec, np.ndarray]:
     """Validate one modality and build its spec; also return its global row positions."""
-    adata: AnnData = mdata.mod[name]
     check_layer_name(name, layer)
     if likelihood is not None:
         check_likelihood_name(name, likelihood)
-    check_modality_names(adata, name)
-    check_not_empty(adata, name)
-    positions = row_positions(mdata, adata, name)
-    matrix = get_matrix(adata, name, layer)
+    adata, matrix, positions = read_modality(mdata, name, layer)
     summary = summarize_values(matrix)
-    check_finite(summary, name, layer)
+    check_finite(summary, name, layer)  # before inference, which reads finite values only
 
     raw_shape = adata.uns.get("image_shape")
     inferred = likelihood is None
@@ -305,7 +404,7 @@ def _setup_modality(mdata: MuData, name: str, layer, likelihood) -> tuple[Modali
     n_categories = None
     if kind.needs_n_categories:
         n_categories = resolve_n_categories(adata.uns.get("n_categories"), summary, name)
-    check_values(summary, name, layer, likelihood, n_categories)
+    check_modality_values(matrix, name, layer, likelihood, n_categories, summary=summary)
 
     log_mean = log_std = None
     if kind.needs_library:

@@ -17,24 +17,21 @@ import scipy.sparse as sp
 import torch
 from mudata import MuData
 
-from omicvae._constants import COUNT_LIKELIHOODS
 from omicvae._logging import logger
+from omicvae.distributions import likelihood_class
 
 from ._access import (
     check_coverage,
     check_global_obs_names,
     check_is_mudata,
-    check_modality_names,
-    check_not_empty,
-    get_matrix,
     iter_row_chunks,
     preview,
-    row_positions,
+    read_modality,
     row_totals,
 )
 from ._batch import batch_codes, batch_column
 from ._registry import DataRegistry, ModalitySpec
-from ._validate import check_finite, check_values, summarize_values
+from ._validate import check_modality_values
 
 
 @dataclass
@@ -173,21 +170,14 @@ def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool, q
             f"modality {name!r}, which the model was set up with, is missing from mdata.mod "
             f"(found {list(mdata.mod)})"
         )
-    adata = mdata.mod[name]
-    check_modality_names(adata, name)
-    check_not_empty(adata, name)
-    columns = None
+    adata, matrix, positions = read_modality(mdata, name, spec.layer)
     if query and check_features:
         columns = _match_features(adata.var_names, spec)
+        if columns is not None:
+            matrix = matrix[:, columns]
     else:
         _check_features(adata.var_names, spec, check_features)
-    positions = row_positions(mdata, adata, name)
-    matrix = get_matrix(adata, name, spec.layer)
-    if columns is not None:
-        matrix = matrix[:, columns]
-    summary = summarize_values(matrix)
-    check_finite(summary, name, spec.layer)
-    check_values(summary, name, spec.layer, spec.likelihood, spec.n_categories)
+    check_modality_values(matrix, name, spec.layer, spec.likelihood, spec.n_categories)
 
     n_obs = mdata.n_obs
     if sp.issparse(matrix):
@@ -195,7 +185,7 @@ def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool, q
     else:
         x = _dense_global(matrix, positions, n_obs)
     library = None
-    if spec.likelihood in COUNT_LIKELIHOODS:
+    if likelihood_class(spec.likelihood).needs_library:
         library = torch.ones((n_obs, 1), dtype=torch.float32)
         library[torch.from_numpy(positions), 0] = torch.from_numpy(
             row_totals(matrix).astype(np.float32)
@@ -264,7 +254,7 @@ def _absent_modality(spec: ModalitySpec, n_obs: int):
             check_invariants=True,
         )
     library = None
-    if spec.likelihood in COUNT_LIKELIHOODS:
+    if likelihood_class(spec.likelihood).needs_library:
         library = torch.ones((n_obs, 1), dtype=torch.float32)
     return x, library
 

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._registry import SETUP_UNS_KEY
+
 
 def toy_modality(
     values, obs_names, prefix: str, *, layers: dict | None = None, uns: dict | None = None
@@ -106,7 +108,7 @@ def _values_equal(a, b) -> bool:
     return bool(a == b) if not (a is None or b is None) else a is b
 
 
-def _diff_anndata_like(before: dict, obj, where: str) -> list[str]:
+def _diff_anndata_like(before: dict, obj, where: str, allowed_uns=()) -> list[str]:
     now = _snapshot_anndata_like(obj)
     problems = []
     if isinstance(obj, ad.AnnData) and obj.X is not before["X_ref"]:
@@ -126,7 +128,9 @@ def _diff_anndata_like(before: dict, obj, where: str) -> list[str]:
     for attr in ("obs_names", "var_names"):
         if not before[attr].equals(now[attr]):
             problems.append(f"{where}.{attr} changed")
-    if not _values_equal(before["uns"], now["uns"]):
+    uns_before = {k: v for k, v in before["uns"].items() if k not in allowed_uns}
+    uns_now = {k: v for k, v in now["uns"].items() if k not in allowed_uns}
+    if not _values_equal(uns_before, uns_now):
         problems.append(f"{where}.uns changed")
     if before["obsm"].keys() != now["obsm"].keys():
         problems.append(f"{where}.obsm keys changed")
@@ -137,9 +141,15 @@ def _diff_anndata_like(before: dict, obj, where: str) -> list[str]:
     return problems
 
 
-def assert_mudata_unchanged(mdata: md.MuData, snapshot: dict[str, Any]) -> None:
-    """Raise AssertionError listing every difference between ``mdata`` and ``snapshot``."""
-    problems = _diff_anndata_like(snapshot["global"], mdata, "mdata")
+def assert_mudata_unchanged(
+    mdata: md.MuData, snapshot: dict[str, Any], *, allowed_uns: tuple[str, ...] = (SETUP_UNS_KEY,)
+) -> None:
+    """Raise AssertionError listing every difference between ``mdata`` and ``snapshot``.
+
+    ``allowed_uns``: keys of the global ``mdata.uns`` that may have been added or changed; by
+    default the one key ``setup_mudata`` writes (``SETUP_UNS_KEY``). Pass ``()`` to allow none.
+    """
+    problems = _diff_anndata_like(snapshot["global"], mdata, "mdata", allowed_uns)
     if list(mdata.mod) != list(snapshot["mods"]):
         problems.append("mdata.mod keys changed")
     else:

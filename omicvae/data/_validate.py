@@ -10,6 +10,7 @@ accepts, and when it is inferred, is declared by its class in the likelihood reg
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -255,6 +256,66 @@ def check_values(
     likelihood_class(likelihood).check_values(
         summary, modality=name, location=where(layer), n_categories=n_categories
     )
+
+
+_CHECKED: dict[int, set[tuple[str, int | None]]] = {}
+"""``id(matrix)`` -> the ``(likelihood, n_categories)`` its values were checked for; an entry goes
+when its matrix is garbage-collected (so an id is never reused while it is here)."""
+
+
+def check_modality_values(
+    matrix,
+    name: str,
+    layer: str | None,
+    likelihood: str,
+    n_categories: int | None = None,
+    summary: ValueSummary | None = None,
+) -> None:
+    """The one check of a modality's values: finite, and suited to ``likelihood``.
+
+    ``setup_mudata`` and the tensors built for training both call it, and the values of one matrix
+    object are scanned once: a matrix already checked for the same likelihood (the same Python
+    object, e.g. ``.X`` between ``setup_mudata`` and ``train``) is not scanned again. A copy, a
+    subset, a re-read ``.h5mu`` or new data are other objects and are checked. Edits made in place
+    to an already checked matrix are not seen (as for the tensors, which may share its memory).
+
+    Parameters
+    ----------
+    matrix
+        Dense array or scipy sparse matrix of the modality (``get_matrix``).
+    name, layer
+        Modality and layer (None: ``.X``), for the messages.
+    likelihood, n_categories
+        What the values must suit (``n_categories`` for a categorical likelihood).
+    summary
+        The values' :class:`ValueSummary` when the caller has it (setup scans once for inference
+        too); default: scanned here unless already checked.
+
+    Raises
+    ------
+    ValueError
+        Naming the modality, the layer and what was expected (NaN, infinite, negative or
+        non-integer counts, ...).
+    """
+    signature = (likelihood, n_categories)
+    if summary is None:
+        if signature in _CHECKED.get(id(matrix), ()):
+            return
+        summary = summarize_values(matrix)
+    check_finite(summary, name, layer)
+    check_values(summary, name, layer, likelihood, n_categories)
+    _remember_checked(matrix, signature)
+
+
+def _remember_checked(matrix, signature: tuple[str, int | None]) -> None:
+    key = id(matrix)
+    if key not in _CHECKED:
+        try:
+            weakref.finalize(matrix, _CHECKED.pop, key, None)
+        except TypeError:  # not weakly referenceable: never remembered, always checked
+            return
+        _CHECKED[key] = set()
+    _CHECKED[key].add(signature)
 
 
 def parse_image_shape(raw, name: str, n_features: int, likelihood: str) -> tuple[int, int, int]:
