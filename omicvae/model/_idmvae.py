@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from mudata import MuData
 
-from .._constants import UNS_KEY
+from .._keys import check_key_prefix, obsm_keys, record_embeddings
 from .._logging import logger as _log
 from ..data import DataRegistry, MultiModalDataset, build_tensors, collate_batch, setup_registry
 from ..distributions import likelihood_class
@@ -99,7 +99,8 @@ class IDMVAE(InterpretationMixin):
     ``preset="paper_tcga"`` is the published setting exactly.
     After :meth:`train`, ``mdata.obsm`` holds ``X_idmvae_shared`` (joint shared embedding),
     ``X_idmvae_shared_<mod>`` (shared embedding from one modality) and ``X_idmvae_private_<mod>``;
-    rows of samples missing a modality are NaN in that modality's embeddings.
+    rows of samples missing a modality are NaN in that modality's embeddings. ``train`` and
+    :meth:`write_embeddings` take ``key_prefix=`` to write them under another prefix.
     """
 
     _obsm_prefix = "X_idmvae"
@@ -133,7 +134,11 @@ class IDMVAE(InterpretationMixin):
 
         Notes
         -----
-        ``mdata`` is never modified; the registry is kept beside it and travels with the model.
+        The data are never modified: the registry (modalities, layers, likelihoods, features,
+        batch categories) is recorded in ``mdata.uns["omicvae_setup"]``, the one key this writes,
+        so a ``mdata.copy()``, a subset or a ``write_h5mu`` / ``read_h5mu`` round trip stays set up.
+        Each modality's values are checked here; training on the same matrices does not scan them
+        again.
         """
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -154,9 +159,10 @@ class IDMVAE(InterpretationMixin):
         clash = set(hyperparameters) & set(self._fixed)
         if clash:
             raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
-        self.hyperparameters = check_hyperparameters(
+        self.config = check_hyperparameters(
             {**hyperparameters, **self._fixed}, registry.modality_names()
         )
+        self.hyperparameters = self.config.to_flat()
         check_image_modalities(registry)
         self.registry = registry
         self.mdata = mdata
@@ -165,9 +171,7 @@ class IDMVAE(InterpretationMixin):
         ):  # seeded initial weights, the caller's RNG untouched
             if seed is not None:
                 torch.manual_seed(seed)
-            self.module = IDMVAEModule(
-                registry.modalities, n_batch=registry.n_batch, **self.hyperparameters
-            )
+            self.module = IDMVAEModule(registry.modalities, self.config, n_batch=registry.n_batch)
         self.is_trained = False
         self._history: dict[str, pd.DataFrame] = {}
         self._tensor_cache = None
@@ -269,6 +273,7 @@ class IDMVAE(InterpretationMixin):
         enable_progress_bar: bool = True,
         verbose: bool = False,
         compile: bool = False,
+        key_prefix: str | None = None,
         **trainer_kwargs,
     ) -> None:
         """Train with Lightning, then write the embeddings into ``mdata.obsm``.
@@ -311,9 +316,14 @@ class IDMVAE(InterpretationMixin):
         verbose
             Show Lightning's own INFO messages (accelerator and device summary, tips, why fitting
             stopped), which are hidden by default; warnings always come through.
+        key_prefix
+            Prefix of the ``.obsm`` keys the embeddings are written to (see
+            :meth:`write_embeddings`); give each model its own to keep several on one MuData.
         logger, callbacks, **trainer_kwargs
             More Lightning ``Trainer`` arguments.
         """
+        if key_prefix is not None:
+            check_key_prefix(key_prefix)
         check_train_arguments(
             max_epochs, batch_size, lr, weight_decay, train_size, early_stopping_patience
         )
@@ -395,7 +405,7 @@ class IDMVAE(InterpretationMixin):
         self._history = _append_history(self._history, history.history())
         self.is_trained = True
         self.train_indices, self.validation_indices = train_idx, val_idx
-        self.write_embeddings()
+        self.write_embeddings(key_prefix=key_prefix)
         if trainer.is_global_zero:
             message = self._still_falling_message()
             if message is not None:
@@ -515,19 +525,46 @@ class IDMVAE(InterpretationMixin):
         out[~mask[:, m]] = np.nan
         return out
 
-    def write_embeddings(self, mdata: MuData | None = None, batch_size: int | None = None) -> None:
+    def write_embeddings(
+        self,
+        mdata: MuData | None = None,
+        batch_size: int | None = None,
+        key_prefix: str | None = None,
+    ) -> None:
         """Write the shared and private embeddings into ``mdata.obsm`` (default: the training MuData).
 
-        Keys: ``X_idmvae_shared``, ``X_idmvae_shared_<mod>`` and ``X_idmvae_private_<mod>`` (the prefix is
-        ``X_mmvaeplus`` for :class:`MMVAEPlus`), recorded in ``mdata.uns['idmvae']``. New data may
-        hold a subset of the registered modalities (see :meth:`get_latent_representation`); the
-        per-modality embeddings of a modality they lack are all NaN.
+        Keys: ``<key_prefix>_shared`` (joint), ``<key_prefix>_shared_<mod>`` and
+        ``<key_prefix>_private_<mod>``, recorded in ``mdata.uns['idmvae']`` (see below). New data
+        may hold a subset of the registered modalities (see :meth:`get_latent_representation`);
+        the per-modality embeddings of a modality they lack are all NaN.
+
+        Parameters
+        ----------
+        mdata
+            Where to write (default: the training MuData); its samples are embedded.
+        batch_size
+            Rows encoded at a time.
+        key_prefix
+            Prefix of the keys. None: the prefix this model used last, at first ``"X_idmvae"``
+            (``"X_mmvaeplus"`` for :class:`MMVAEPlus`). A second model on the same MuData
+            overwrites the first one's embeddings unless one of them gets another prefix, e.g.
+            ``model.train(key_prefix="X_idmvae_seed1")``.
+
+        Notes
+        -----
+        The record ``mdata.uns['idmvae'][name]`` (``name``: the class name, or the prefix when it
+        is not the class's own) holds ``model``, ``key_prefix``, the keys (``shared``,
+        ``shared_modality``, ``private``) and the ``hyperparameters``;
+        ``mdata.uns['idmvae']['latest']`` names the record written last. ``ov.tl`` and ``ov.pl``
+        read their default keys from it.
         """
         self._require_trained("write_embeddings")
+        if key_prefix is not None:
+            self._obsm_prefix = check_key_prefix(key_prefix)  # kept for later calls
         target = self.mdata if mdata is None else mdata
         mu_z, _, mu_w, _, mask = self._posterior(mdata, None, batch_size)
         prefix = self._obsm_prefix
-        keys = _obsm_keys(prefix, self.registry.modality_names())
+        keys = obsm_keys(prefix, self.registry.modality_names())
         target.obsm[keys["shared"]] = _mixture_mean(mu_z, mask)
         for m, name in enumerate(self.registry.modality_names()):
             for key, values in (
@@ -537,14 +574,14 @@ class IDMVAE(InterpretationMixin):
                 emb = values.astype(np.float32)
                 emb[~mask[:, m]] = np.nan
                 target.obsm[key] = emb
-        record = dict(target.uns.get(UNS_KEY, {}))
-        record[type(self).__name__] = {
-            "shared": keys["shared"],
-            "shared_modality": keys["shared_mod"],
-            "private": keys["private"],
-            "hyperparameters": {k: _plain(v) for k, v in self.hyperparameters.items()},
-        }
-        target.uns[UNS_KEY] = record
+        record_embeddings(
+            target,
+            model=type(self).__name__,
+            key_prefix=prefix,
+            class_prefix=type(self)._obsm_prefix,
+            keys=keys,
+            hyperparameters={k: _plain(v) for k, v in self.hyperparameters.items()},
+        )
 
     @torch.no_grad()
     def _prior_private(self, m: int, n: int, generator: torch.Generator) -> torch.Tensor:
@@ -842,14 +879,6 @@ def _random_present(rng, mask: np.ndarray) -> np.ndarray:
     """For each row, a random modality among those present."""
     scores = np.where(mask, rng.random(mask.shape), -1.0)
     return scores.argmax(1)
-
-
-def _obsm_keys(prefix: str, names) -> dict:
-    return {
-        "shared": f"{prefix}_shared",
-        "shared_mod": {n: f"{prefix}_shared_{n}" for n in names},
-        "private": {n: f"{prefix}_private_{n}" for n in names},
-    }
 
 
 def _plain(value):
