@@ -112,6 +112,19 @@ class Likelihood(nn.Module):
         """Transform observed data into the encoder's input space."""
         return x
 
+    def fit_data_scale(self, loc: torch.Tensor, scale: torch.Tensor) -> None:
+        """Receive the training data's per-feature mean and standard deviation.
+
+        Called once before training when inputs are standardised, with the statistics of
+        :meth:`encoder_input` of the training samples (features that are almost constant have
+        scale 1). The default ignores them; real-valued likelihoods decode in these units.
+
+        Parameters
+        ----------
+        loc, scale
+            ``(n_features,)`` tensors.
+        """
+
     def distribution(
         self, out: dict[str, torch.Tensor], library: torch.Tensor | None
     ) -> Distribution:

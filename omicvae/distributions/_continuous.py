@@ -18,7 +18,11 @@ _SOFTPLUS_ONE = math.log(math.e - 1.0)  # softplus(_SOFTPLUS_ONE) == 1
 class _LearnedScaleContinuous(Likelihood):
     """Location from the decoder, per-feature scale learned (softplus, init 1).
 
-    Any finite value is accepted.
+    Any finite value is accepted. The decoder works in units of the training data: after
+    :meth:`fit_data_scale` with a feature's mean ``m`` and standard deviation ``s``, the location is
+    ``m + s * loc`` and the scale ``s * softplus(raw_scale)``, so a feature measured in thousands
+    and one measured in thousandths start equally well fitted and weigh alike in the gradient
+    (before the fit, ``m = 0`` and ``s = 1``: the decoder output is the location itself).
     """
 
     _family: type[Distribution]
@@ -27,6 +31,8 @@ class _LearnedScaleContinuous(Likelihood):
     def __init__(self, n_features: int):
         super().__init__(n_features)
         self.raw_scale = nn.Parameter(torch.full((n_features,), _SOFTPLUS_ONE))
+        self.register_buffer("data_loc", torch.zeros(n_features))
+        self.register_buffer("data_scale", torch.ones(n_features))
 
     @property
     def heads(self) -> dict[str, int]:
@@ -34,14 +40,20 @@ class _LearnedScaleContinuous(Likelihood):
 
     @property
     def scale(self) -> torch.Tensor:
-        return F.softplus(self.raw_scale) + self.min_scale
+        """Per-feature scale in data units."""
+        return self.data_scale * (F.softplus(self.raw_scale) + self.min_scale)
+
+    @torch.no_grad()
+    def fit_data_scale(self, loc: torch.Tensor, scale: torch.Tensor) -> None:
+        self.data_loc.copy_(loc)
+        self.data_scale.copy_(scale)
 
     def distribution(self, out, library=None):
-        loc = out["loc"]
+        loc = self.mean(out)
         return Independent(self._family(loc, self.scale.expand_as(loc), validate_args=False), 1)
 
     def mean(self, out, library=None):
-        return out["loc"]
+        return self.data_loc + self.data_scale * out["loc"]
 
 
 @register_likelihood

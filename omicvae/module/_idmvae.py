@@ -235,6 +235,9 @@ class IDMVAEModule(nn.Module):
     def fit_input_standardization(self, rows_of_modality, min_scale: float = 1e-3) -> None:
         """Set each modality's input mean and standard deviation from its observed rows.
 
+        The likelihoods receive the same statistics (:meth:`Likelihood.fit_data_scale`): the
+        real-valued ones then decode in standardised units too.
+
         Parameters
         ----------
         rows_of_modality
@@ -261,6 +264,7 @@ class IDMVAEModule(nn.Module):
             # scale would turn any other value it takes on new samples into an enormous input
             scale = torch.where(std < min_scale, torch.ones_like(std), std)
             getattr(self, f"input_scale_{m}").copy_(scale.float())
+            lik.fit_data_scale(mean.float(), scale.float())
 
     def covariates(self, batch_index: torch.Tensor | None) -> torch.Tensor | None:
         """One-hot covariates, or ``None`` when the model has none."""
