@@ -91,7 +91,7 @@ def test_module_adds_the_weighted_term_and_zero_weight_leaves_the_loss_unchanged
     registry = ov.IDMVAE(sim_mdata, **TINY).registry
     settings = dict(TINY, diffusion_prior=False)
     torch.manual_seed(0)
-    off = IDMVAEModule(registry.modalities, **settings)
+    off = IDMVAEModule(registry.modalities, independence_weight=0.0, **settings)
     on = IDMVAEModule(registry.modalities, independence_weight=5.0, **settings)
     on.load_state_dict(off.state_dict())
     model = ov.IDMVAE(sim_mdata, **TINY)

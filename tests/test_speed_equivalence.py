@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from omicvae._config import PRESETS
 from omicvae.module import IDMVAEModule, nt_xent_matrix
 from omicvae.train import TrainingPlan
 
@@ -34,7 +35,7 @@ def _tcga_batch(n=128, seed=0):
 @pytest.fixture(scope="module")
 def tcga():
     torch.manual_seed(0)
-    module = IDMVAEModule(TCGA_MODS)  # defaults are the research sizes and the TCGA loss weights
+    module = IDMVAEModule(TCGA_MODS, PRESETS["paper_tcga"])  # the research sizes and TCGA weights
     with torch.no_grad():
         module.aux_rho.normal_()
     batch = _tcga_batch()

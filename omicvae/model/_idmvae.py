@@ -159,9 +159,10 @@ class IDMVAE(InterpretationMixin):
         clash = set(hyperparameters) & set(self._fixed)
         if clash:
             raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
-        self.hyperparameters = check_hyperparameters(
+        self.config = check_hyperparameters(
             {**hyperparameters, **self._fixed}, registry.modality_names()
         )
+        self.hyperparameters = self.config.to_flat()
         check_image_modalities(registry)
         self.registry = registry
         self.mdata = mdata
@@ -170,9 +171,7 @@ class IDMVAE(InterpretationMixin):
         ):  # seeded initial weights, the caller's RNG untouched
             if seed is not None:
                 torch.manual_seed(seed)
-            self.module = IDMVAEModule(
-                registry.modalities, n_batch=registry.n_batch, **self.hyperparameters
-            )
+            self.module = IDMVAEModule(registry.modalities, self.config, n_batch=registry.n_batch)
         self.is_trained = False
         self._history: dict[str, pd.DataFrame] = {}
         self._tensor_cache = None

@@ -122,7 +122,10 @@ def nt_xent_matrix(
 
 
 def cross_mi_loss(
-    shared_means: torch.Tensor, mask: torch.Tensor, temperature: float = 1.0
+    shared_means: torch.Tensor,
+    mask: torch.Tensor,
+    temperature: float = 1.0,
+    complete: bool | None = None,
 ) -> torch.Tensor:
     """L_CrossMI with the released code's normalisation: ``sum over ordered pairs of NT-Xent / (M - 1)``.
 
@@ -132,17 +135,30 @@ def cross_mi_loss(
         ``(M, B, d)`` posterior means of z from each modality.
     mask
         ``(B, M)`` presence mask.
+    temperature
+        Softmax temperature of the cosine similarities.
+    complete
+        Whether every sample has every modality, when the caller knows (see :func:`nt_xent_pairs`).
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar; 0 for one modality.
     """
     n_mod = shared_means.shape[0]
     if n_mod < 2:
         return shared_means.new_zeros(())
     first, second = unordered_pairs(n_mod, shared_means.device)
-    losses = nt_xent_pairs(shared_means, mask.T, first, second, temperature)
+    losses = nt_xent_pairs(shared_means, mask.T, first, second, temperature, complete)
     return losses.sum() / (n_mod - 1)
 
 
 def paired_nt_xent(
-    a: torch.Tensor, b: torch.Tensor, valid: torch.Tensor, temperature: float = 1.0
+    a: torch.Tensor,
+    b: torch.Tensor,
+    valid: torch.Tensor,
+    temperature: float = 1.0,
+    complete: bool | None = None,
 ) -> torch.Tensor:
     """Symmetric NT-Xent between two views, for ``G`` groups at once.
 
@@ -152,6 +168,10 @@ def paired_nt_xent(
         ``(G, B, d)`` the two views.
     valid
         ``(G, B)`` bool: which samples take part.
+    temperature
+        Softmax temperature of the cosine similarities.
+    complete
+        Whether every sample is valid, when the caller knows (see :func:`nt_xent_pairs`).
 
     Returns
     -------
@@ -161,6 +181,6 @@ def paired_nt_xent(
     n_groups = a.shape[0]
     index = torch.arange(n_groups, device=a.device)
     losses = nt_xent_pairs(
-        torch.cat([a, b]), torch.cat([valid, valid]), index, index + n_groups, temperature
+        torch.cat([a, b]), torch.cat([valid, valid]), index, index + n_groups, temperature, complete
     )
     return losses.mean(1)

@@ -1,71 +1,26 @@
-"""The IDMVAE torch module: networks for every modality and the full objective of method.md."""
+"""The IDMVAE torch module: networks for every modality, the inference step and the objective of method.md."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..distributions import likelihood_class, make_likelihood
+from .._config import DEFAULT_CONFIG, IDMVAEConfig
+from ..distributions import make_likelihood
 from ..nn import ConvDecoder, ConvEncoder, LatentDiffusion, MLPDecoder, MLPEncoder
-from ._contrastive import nt_xent_pairs, unordered_pairs
-from ._elbo import (
-    PRIOR_SCALE,
-    centred_gaussian_log_density,
-    gaussian_log_density,
-    mixture_log_density,
-    mmvae_plus_loss,
-)
-from ._independence import shared_private_dependence
+from ._elbo import PRIOR_SCALE
 from ._output import LossOutput
+from ._state import Noise, Posterior, StepState
+from ._terms import LOSS_TERMS, LossTerm
 
 
-@dataclass
-class Posterior:
-    """Unimodal posterior parameters stacked over modalities: ``(M, B, d)`` each."""
-
-    mu_z: torch.Tensor
-    sd_z: torch.Tensor
-    mu_w: torch.Tensor
-    sd_w: torch.Tensor
-
-
-@dataclass
-class Noise:
-    """Every random draw of one training step, so a step can be replayed exactly.
-
-    ``eps_z`` ``(M, B, n_shared)`` and ``eps_w`` ``(M, B, n_private)`` reparameterise the posterior samples;
-    ``eps_aux`` ``(M, M, B, n_private)`` draws w~_d from the auxiliary prior for source r (entry ``[d, r]``);
-    ``t_z``, ``noise_z``, ``t_w``, ``noise_w`` are the diffusion times and noises (``None`` without priors).
-    """
-
-    eps_z: torch.Tensor
-    eps_w: torch.Tensor
-    eps_aux: torch.Tensor
-    t_z: torch.Tensor | None = None
-    noise_z: torch.Tensor | None = None
-    t_w: torch.Tensor | None = None
-    noise_w: torch.Tensor | None = None
-
-
-def previous_present(present: torch.Tensor) -> torch.Tensor:
-    """For each row, the previous row (cyclically) that is present; absent rows point to themselves.
-
-    Parameters
-    ----------
-    present
-        ``(B,)`` bool.
-    """
-    n = present.shape[0]
-    partner = torch.arange(n, device=present.device)
-    if bool(present.all()):
-        return partner.roll(1)
-    rows = present.nonzero().squeeze(1)
-    partner[rows] = rows.roll(1)
-    return partner
+def _weight(term: str) -> property:
+    return property(
+        lambda self: self.weights[term], doc=f"The current weight ``weights[{term!r}]``."
+    )
 
 
 class IDMVAEModule(nn.Module):
@@ -75,84 +30,74 @@ class IDMVAEModule(nn.Module):
     ----------
     modalities
         One entry per modality with attributes ``name``, ``likelihood``, ``n_features`` and, where they
-        apply, ``image_shape`` and ``n_categories`` (a :class:`~omicvae.data.ModalitySpec` fits).
-    n_shared, n_private
-        Dimensions of z and of each w_m.
+        apply, ``image_shape`` and ``n_categories`` (a :class:`~omicvae.data.ModalitySpec` fits, so
+        ``IDMVAEModule(registry.modalities, config, n_batch=registry.n_batch)`` builds the module of
+        a registered MuData).
+    config
+        Every setting (:class:`~omicvae._config.IDMVAEConfig`); default: the package defaults, the
+        same network that ``IDMVAE(mdata)`` builds.
     n_batch
         Number of categories of the covariate given to encoders and decoders (0: none).
-    beta
-        Weight of the prior/posterior terms of the ELBO.
-    cross_mi_weight, gen_aug_weight, diffusion_weight
-        λ1, λ2 and λ_diff of method.md.
-    independence_weight
-        Weight of a term beyond the paper: the kernel dependence (normalised HSIC) between each
-        private posterior mean and the (gradient-free) shared posterior mean, summed over
-        modalities. It pushes shared information out of the private codes. 0 turns it off.
-    diffusion_prior
-        Train diffusion priors for z and each w_m jointly.
-    encoder_hidden, decoder_hidden
-        Hidden widths of the MLP networks (images use convolutional networks).
-    separate_towers
-        Separate MLP trunks for z and w in each encoder.
-    activation, dropout, layer_norm
-        MLP options.
-    likelihood_scale
-        Per-modality multiplier of the log-likelihood (default 1).
-    image_scale, image_family
-        The image likelihood's fixed Laplace scale, and ``"laplace"`` or ``"bernoulli"``.
-    diffusion_hidden, diffusion_steps, diffusion_sample_steps
-        Denoiser width, steps T, DDIM steps.
-    temperature
-        NT-Xent temperature.
-    conv_channels
-        Widths of the convolution stages of image encoders and decoders.
-    standardize_inputs
-        Centre and scale each encoder input feature with statistics of the training data (set with
-        :meth:`fit_input_standardization`); off in the published setting. Images are never standardised.
+    **settings
+        Flat settings changed on top of ``config`` (``n_shared=8``, ``diffusion_prior=False``, ...).
+
+    Attributes
+    ----------
+    config
+        The configuration the module was built with.
+    weights
+        ``{name: weight}`` of the loss terms, from ``config.loss`` (``beta`` weighs the ELBO's prior
+        terms; 0 for ``diffusion`` without diffusion priors). Change an entry to anneal a weight during
+        training; a term whose weight is 0 is not computed.
+    loss_terms
+        The :class:`~omicvae.module.LossTerm` s of :meth:`loss`, in order; :meth:`add_loss_term` adds
+        one to a module, a subclass can extend the tuple.
+
+    Notes
+    -----
+    The independence term (``independence_weight``) goes beyond the paper: the kernel dependence
+    (normalised HSIC) between each private posterior mean and the (gradient-free) shared posterior
+    means of the other modalities, summed over modalities. It pushes shared information out of the
+    private codes. Images use convolutional networks and are never standardised.
     """
+
+    loss_terms: tuple[LossTerm, ...] = LOSS_TERMS
+
+    beta = _weight("beta")
+    cross_mi_weight = _weight("cross_mi")
+    gen_aug_weight = _weight("gen_aug")
+    independence_weight = _weight("independence")
+    diffusion_weight = _weight("diffusion")
 
     def __init__(
         self,
         modalities: Sequence,
+        config: IDMVAEConfig | None = None,
         *,
-        n_shared: int = 16,
-        n_private: int = 32,
         n_batch: int = 0,
-        beta: float = 2.5,
-        cross_mi_weight: float = 10.0,
-        gen_aug_weight: float = 1e-3,
-        independence_weight: float = 0.0,
-        diffusion_prior: bool = True,
-        diffusion_weight: float = 0.1,
-        encoder_hidden: Sequence[int] = (128, 64),
-        decoder_hidden: Sequence[int] = (64, 128),
-        separate_towers: bool = False,
-        activation: str = "relu",
-        dropout: float = 0.0,
-        layer_norm: bool = False,
-        likelihood_scale: Mapping[str, float] | None = None,
-        image_scale: float = 0.75,
-        image_family: str = "laplace",
-        diffusion_hidden: int = 512,
-        diffusion_steps: int = 1000,
-        diffusion_sample_steps: int = 100,
-        temperature: float = 1.0,
-        conv_channels: Sequence[int] = (32, 64, 128, 256),
-        standardize_inputs: bool = False,
+        **settings,
     ):
         super().__init__()
+        config = DEFAULT_CONFIG if config is None else config
+        if settings:
+            config = config.replace(**settings)
+        config.likelihood.check_modalities(m.name for m in modalities)
+        self.config = config
+        net, diffusion = config.network, config.diffusion
+        n_shared, n_private = net.n_shared, net.n_private
         self.names = tuple(m.name for m in modalities)
         self.n_mod = len(self.names)
         self.n_shared, self.n_private, self.n_batch = n_shared, n_private, n_batch
-        self.beta = beta
-        self.cross_mi_weight, self.gen_aug_weight = cross_mi_weight, gen_aug_weight
-        self.independence_weight = independence_weight
-        self.diffusion_weight = diffusion_weight if diffusion_prior else 0.0
-        self.temperature = temperature
-        self.diffusion_sample_steps = diffusion_sample_steps
-        scale = dict(likelihood_scale or {})
+        self.weights: dict[str, float] = config.loss.as_mapping()
+        if not diffusion.diffusion_prior:
+            self.weights["diffusion"] = 0.0
+        self.temperature = config.loss.temperature
+        self.diffusion_sample_steps = diffusion.diffusion_sample_steps
+        scale = dict(config.likelihood.likelihood_scale or {})
         self.likelihood_scale = tuple(float(scale.get(n, 1.0)) for n in self.names)
-        mlp_kw = dict(activation_name=activation, dropout=dropout, layer_norm=layer_norm)
+        mlp_kw = dict(
+            activation_name=net.activation, dropout=net.dropout, layer_norm=net.layer_norm
+        )
 
         self.likelihoods, self.encoders, self.decoders = (
             nn.ModuleList(),
@@ -164,13 +109,13 @@ class IDMVAEModule(nn.Module):
                 m.likelihood,
                 m.n_features,
                 n_categories=getattr(m, "n_categories", None),
-                image_scale=image_scale,
-                image_family=image_family,
+                image_scale=config.likelihood.image_scale,
+                image_family=config.likelihood.image_family,
             )
             self.likelihoods.append(lik)
             if lik.network == "conv":
                 shape = tuple(m.image_shape)
-                conv = tuple(conv_channels)
+                conv = net.conv_channels
                 self.encoders.append(
                     ConvEncoder(shape, n_shared, n_private, n_covariates=n_batch, channels=conv)
                 )
@@ -185,9 +130,9 @@ class IDMVAEModule(nn.Module):
                         lik.encoder_dim,
                         n_shared,
                         n_private,
-                        encoder_hidden,
+                        net.encoder_hidden,
                         n_covariates=n_batch,
-                        separate_towers=separate_towers,
+                        separate_towers=net.separate_towers,
                         **mlp_kw,
                     )
                 )
@@ -196,34 +141,40 @@ class IDMVAEModule(nn.Module):
                         n_shared,
                         n_private,
                         lik.heads,
-                        decoder_hidden,
+                        net.decoder_hidden,
                         n_covariates=n_batch,
                         **mlp_kw,
                     )
                 )
-        self.standardize_inputs = standardize_inputs
+        self.standardize_inputs = net.standardize_inputs
         for m, lik in enumerate(self.likelihoods):
-            width = lik.encoder_dim if m not in self._image_modalities(modalities) else 0
+            width = 0 if lik.network == "conv" else lik.encoder_dim
             self.register_buffer(f"input_loc_{m}", torch.zeros(width))
             self.register_buffer(f"input_scale_{m}", torch.ones(width))
         # auxiliary prior r_d(w_d) = N(0, softplus(rho_d)^2) used for cross-reconstruction
         self.aux_rho = nn.Parameter(torch.zeros(self.n_mod, n_private))
         self.diffusion_z = self.diffusion_w = None
-        if diffusion_prior:
-            self.diffusion_z = LatentDiffusion(n_shared, 1, diffusion_hidden, diffusion_steps)
-            self.diffusion_w = LatentDiffusion(
-                n_private, self.n_mod, diffusion_hidden, diffusion_steps
-            )
+        if diffusion.diffusion_prior:
+            hidden, steps = diffusion.diffusion_hidden, diffusion.diffusion_steps
+            self.diffusion_z = LatentDiffusion(n_shared, 1, hidden, steps)
+            self.diffusion_w = LatentDiffusion(n_private, self.n_mod, hidden, steps)
+
+    def add_loss_term(self, term: LossTerm, weight: float = 1.0) -> None:
+        """Add ``term`` to this module's objective with ``weights[term.name] = weight``.
+
+        Parameters
+        ----------
+        term
+            The new term; its name must differ from the existing ones.
+        weight
+            Its weight (0 switches it off until changed).
+        """
+        if any(t.name == term.name for t in self.loss_terms):
+            raise ValueError(f"the module already has a loss term named {term.name!r}")
+        self.loss_terms = (*self.loss_terms, term)
+        self.weights[term.name] = float(weight)
 
     # ------------------------------------------------------------------ building blocks
-    @staticmethod
-    def _image_modalities(modalities) -> set[int]:
-        return {
-            m
-            for m, spec in enumerate(modalities)
-            if likelihood_class(spec.likelihood).network == "conv"
-        }
-
     def standardize(self, m: int, inputs: torch.Tensor) -> torch.Tensor:
         """Apply modality ``m``'s input standardisation (identity when off or for images)."""
         loc = getattr(self, f"input_loc_{m}")
@@ -295,7 +246,7 @@ class IDMVAEModule(nn.Module):
             torch.randn_like(mu_w),
             mu_w.new_empty(n_mod, *mu_w.shape).normal_(),
         )
-        if self.diffusion_z is not None and self.diffusion_weight > 0:
+        if self.diffusion_z is not None and self.weights["diffusion"] > 0:
             steps = self.diffusion_z.n_steps
             noise.t_z = torch.randint(0, steps, (1, n_mod * n), device=mu_z.device)
             noise.noise_z = torch.randn(
@@ -305,145 +256,56 @@ class IDMVAEModule(nn.Module):
             noise.noise_w = torch.randn_like(mu_w)
         return noise
 
-    # ------------------------------------------------------------------ loss terms
-    def _reconstruction(self, batch, cov, z, w, noise: Noise) -> torch.Tensor:
-        """``(R, D, B)`` log p(x_d | z_r, w~_d): own w for d = r, a draw from r_d(w) otherwise."""
-        n_mod, n = z.shape[:2]
-        z_flat = z.reshape(n_mod * n, -1)
-        cov_rep = None if cov is None else cov.repeat(n_mod, 1)
-        rows = []
-        for d in range(n_mod):
-            w_in = F.softplus(self.aux_rho[d]) * noise.eps_aux[d]  # (R, B, n_private)
-            w_in = torch.cat([w_in[:d], w[d : d + 1], w_in[d + 1 :]])
-            out = self.decode(d, z_flat, w_in.reshape(n_mod * n, -1), cov_rep)
-            lib = batch["library"][d]
-            lib = None if lib is None else lib.repeat(n_mod, 1)
-            x_rep = batch["x"][d].repeat(n_mod, *([1] * (batch["x"][d].dim() - 1)))
-            lp = self.likelihoods[d].log_prob(x_rep, out, lib).view(n_mod, n)
-            rows.append(self.likelihood_scale[d] * lp)
-        return torch.stack(rows, dim=1)
+    # ------------------------------------------------------------------ the objective
+    def infer(self, batch: Mapping, noise: Noise | None = None) -> StepState:
+        """Encode a batch and draw the posterior samples: the state every loss term reads.
 
-    def _gen_aug_views(self, batch, cov, z, w, mask, complete: bool):
-        """Re-encoded decoder means of swapped (z, w) pairs: ``(M, B, n_shared)`` and ``(M, B, n_private)``.
-
-        For sample ``i`` of modality ``m``, the z-view decodes ``(z_i, w_prev(i))`` and keeps the
-        re-encoded z mean; the w-view decodes ``(z_prev(i), w_i)`` and keeps the re-encoded w mean.
+        Parameters
+        ----------
+        batch
+            ``x``, ``mask``, ``library`` and ``batch_index`` of a batch (see :mod:`omicvae.data`).
+        noise
+            Random draws to replay (fresh ones otherwise).
         """
-        n = z.shape[1]
-        plus_z, plus_w = [], []
-        cov2 = None if cov is None else torch.cat([cov, cov])
-        roll = torch.arange(n, device=z.device).roll(1) if complete else None
-        for m in range(self.n_mod):
-            prev = roll if complete else previous_present(mask[:, m])
-            z2 = torch.cat([z[m], z[m][prev]])  # z-branch keeps z_i; w-branch takes z_{i-1}
-            w2 = torch.cat([w[m][prev], w[m]])
-            lib = batch["library"][m]
-            lib2 = None if lib is None else torch.cat([lib, lib])
-            x_plus = self.standardize(
-                m, self.likelihoods[m].mean_encoder_input(self.decode(m, z2, w2, cov2), lib2)
-            )
-            mu_z_plus, _, mu_w_plus, _ = self.encoders[m](x_plus, cov2)
-            plus_z.append(mu_z_plus[:n])
-            plus_w.append(mu_w_plus[n:])
-        return torch.stack(plus_z), torch.stack(plus_w)
-
-    def _contrastive(self, post: Posterior, plus, mask, complete: bool) -> dict[str, torch.Tensor]:
-        """L_CrossMI and the contrastive part of L_GenAug, every view pair in one NT-Xent batch.
-
-        CrossMI pairs the shared means of every two modalities; GenAug pairs each modality's z (w)
-        means with their re-encoded swaps ``plus``, or is left out when ``plus`` is ``None``.
-        """
-        n_mod = self.n_mod
-        cross = self.cross_mi_weight > 0 and n_mod > 1
-        if not cross and plus is None:  # nothing to contrast: one modality and no GenAug
-            return {"cross_mi": post.mu_z.new_zeros(())} if self.cross_mi_weight > 0 else {}
-        width = max(self.n_shared, self.n_private)
-
-        def padded(codes):
-            return F.pad(codes, (0, width - codes.shape[-1])) if codes.shape[-1] < width else codes
-
-        blocks = [post.mu_z]
-        if plus is not None:
-            blocks += [plus[0], post.mu_w, plus[1]]
-        views = torch.cat([padded(b) for b in blocks])  # (V, B, width), blocks of M views
-        valid = mask.T.repeat(len(blocks), 1)
-        device = views.device
-        firsts, seconds = [], []
-        if cross:
-            first, second = unordered_pairs(n_mod, device)
-            firsts.append(first)
-            seconds.append(second)
-        if plus is not None:
-            own = torch.arange(n_mod, device=device)
-            firsts += [own, own + 2 * n_mod]  # z means with their swaps, then w means with theirs
-            seconds += [own + n_mod, own + 3 * n_mod]
-        losses = nt_xent_pairs(
-            views, valid, torch.cat(firsts), torch.cat(seconds), self.temperature, complete
-        )
-        terms = {}
-        n_cross = n_mod * (n_mod - 1) // 2 if cross else 0
-        if self.cross_mi_weight > 0:
-            # sum over ordered pairs / (M - 1), the released code's normalisation
-            terms["cross_mi"] = (
-                losses[:n_cross].sum() / (n_mod - 1) if cross else losses.new_zeros(())
-            )
-        if plus is not None:
-            # each modality contributes (symmetric NT-Xent of z + that of w) / 2
-            terms["gen_aug"] = 0.25 * losses[n_cross:].sum()
-        return terms
-
-    def _diffusion(self, post: Posterior, mask, noise: Noise) -> torch.Tensor:
-        """L_diff = (1/M) sum_m [D_z(mu_z,m) + D_w,m(mu_w,m)], each a mean over the samples present."""
-        n_mod, n = post.mu_z.shape[:2]
-        loss_z = self.diffusion_z.per_sample_loss(
-            post.mu_z.reshape(1, n_mod * n, -1), noise.t_z, noise.noise_z
-        )
-        loss_w = self.diffusion_w.per_sample_loss(post.mu_w, noise.t_w, noise.noise_w)
-        valid = mask.T
-        per_sample = loss_z.view(n_mod, n) + loss_w
-        per_mod = torch.where(valid, per_sample, 0.0).sum(1) / valid.sum(1).clamp(min=1)
-        return per_mod.mean()
-
-    def loss(self, batch: Mapping, noise: Noise | None = None) -> LossOutput:
-        """All loss terms for one batch; ``noise`` replays given random draws (fresh ones otherwise)."""
         mask = batch["mask"]
-        complete = bool(mask.all())  # every sample has every modality: no masking needed
         cov = self.covariates(batch.get("batch_index"))
         post = self.encode(batch["x"], cov)
         if noise is None:
             noise = self.draw_noise(post)
-        z = post.mu_z + post.sd_z * noise.eps_z
-        w = post.mu_w + post.sd_w * noise.eps_w
-
-        recon = self._reconstruction(batch, cov, z, w, noise)
-        elbo, rec, kl = mmvae_plus_loss(
-            recon,
-            centred_gaussian_log_density(z, PRIOR_SCALE),
-            centred_gaussian_log_density(w, PRIOR_SCALE),
-            mixture_log_density(z, post.mu_z, post.sd_z, mask),
-            gaussian_log_density(w, post.mu_w, post.sd_w),
-            mask,
-            self.beta,
+        return StepState(
+            batch=batch,
+            mask=mask,
+            complete=bool(mask.all()),  # every sample has every modality: no masking needed
+            covariates=cov,
+            posterior=post,
+            noise=noise,
+            z=post.mu_z + post.sd_z * noise.eps_z,
+            w=post.mu_w + post.sd_w * noise.eps_w,
         )
-        terms = {"elbo": elbo, "reconstruction": rec, "kl": kl}
-        total = elbo
-        if self.cross_mi_weight > 0 or self.gen_aug_weight > 0:
-            plus = None
-            if self.gen_aug_weight > 0:
-                plus = self._gen_aug_views(batch, cov, z, w, mask, complete)
-            terms.update(self._contrastive(post, plus, mask, complete))
-            for name, weight in (
-                ("cross_mi", self.cross_mi_weight),
-                ("gen_aug", self.gen_aug_weight),
-            ):
-                if name in terms:
-                    total = total + weight * terms[name]
-        if self.independence_weight > 0:
-            terms["independence"] = shared_private_dependence(post.mu_z, post.mu_w, mask, complete)
-            total = total + self.independence_weight * terms["independence"]
-        if self.diffusion_z is not None and self.diffusion_weight > 0:
-            terms["diffusion"] = self._diffusion(post, mask, noise)
-            total = total + self.diffusion_weight * terms["diffusion"]
+
+    def loss(self, batch: Mapping, noise: Noise | None = None) -> LossOutput:
+        """The weighted sum of the loss terms for one batch, and every term unweighted.
+
+        Parameters
+        ----------
+        batch
+            As for :meth:`infer`.
+        noise
+            Random draws to replay (fresh ones otherwise).
+        """
+        state = self.infer(batch, noise)
+        terms: dict[str, torch.Tensor] = {}
+        total = None
+        for term in self.loss_terms:
+            weight = self.weights.get(term.name, 0.0) if term.weighted else 1.0
+            if weight == 0:
+                continue
+            value = term.compute(self, state)
+            parts = dict(value) if isinstance(value, Mapping) else {term.name: value}
+            terms.update(parts)
+            total = (
+                weight * parts[term.name] if total is None else total + weight * parts[term.name]
+            )
         return LossOutput(total, terms)
 
     forward = loss

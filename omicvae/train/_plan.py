@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 
 import lightning.pytorch as pl
 import torch
@@ -37,6 +38,10 @@ class TrainingPlan(pl.LightningModule):
         computation with fused kernels: the first steps take minutes to compile (once per batch
         shape), so it pays off on long runs only. Its random draws come from inductor's own
         stream, not eager's: the same seed gives a different (equally valid) run.
+    weight_schedule
+        ``{term: epoch -> weight}``: at the start of every training epoch the module's
+        ``weights[term]`` is set to the value for that epoch (a warm-up of ``beta``, a term switched
+        on later). Terms not named keep the weights of the configuration.
 
     Notes
     -----
@@ -56,9 +61,17 @@ class TrainingPlan(pl.LightningModule):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         compile: bool = False,
+        weight_schedule: Mapping[str, Callable[[int], float]] | None = None,
     ):
         super().__init__()
         self.module = module
+        unknown = set(weight_schedule or {}) - set(module.weights)
+        if unknown:
+            raise KeyError(
+                f"weight_schedule names {sorted(unknown)}, which are not loss weights of the "
+                f"module ({sorted(module.weights)})"
+            )
+        self.weight_schedule = dict(weight_schedule or {})
         self.lr, self.weight_decay, self.amsgrad = lr, weight_decay, amsgrad
         self._train_loss_fn = torch.compile(module.loss) if compile else module.loss
         self._sums: dict[str, dict[str, torch.Tensor]] = {}
@@ -111,6 +124,8 @@ class TrainingPlan(pl.LightningModule):
         self._step(batch, "validation")
 
     def on_train_epoch_start(self) -> None:
+        for term, weight_at in self.weight_schedule.items():
+            self.module.weights[term] = float(weight_at(self.current_epoch))
         self._sums.pop("train", None)
         self._counts.pop("train", None)
 
