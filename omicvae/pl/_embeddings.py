@@ -16,16 +16,23 @@ from matplotlib.figure import Figure
 from mudata import MuData
 from sklearn.neighbors import KNeighborsTransformer
 
-from .._constants import PRIVATE_PREFIX, SHARED_KEY, SHARED_MOD_PREFIX
+from .._keys import resolve_keys
 from .._logging import logger
-from ..tl._utils import as_list, get_obs_column, get_obsm, present_rows
+from .._readers import as_list, get_obs_column, get_obsm, present_rows
 from ._utils import finish, one_panel
 
 __all__ = ["embeddings"]
 
 UMAP_PREFIX = "X_umap_"
-"""``mdata.obsm[UMAP_PREFIX + key]`` caches the UMAP of the embedding ``mdata.obsm[key]``; its
-parameters and a checksum of the embedding are kept in ``mdata.uns["umap_" + key]``."""
+"""Default ``key_added``: ``mdata.obsm[UMAP_PREFIX + key]`` caches the UMAP of the embedding
+``mdata.obsm[key]``; its parameters and a checksum of the embedding are kept in
+``mdata.uns["umap_" + key]``."""
+
+
+def _uns_key(key_added: str, key: str) -> str:
+    """``uns`` key of the UMAP parameters: ``key_added`` without a leading ``X_``, then ``key``."""
+    return (key_added[2:] if key_added.startswith("X_") else key_added) + key
+
 
 # below this many samples scanpy's neighbour search is exact (brute force); see _umap
 _EXACT_NEIGHBORS_BELOW = 8192
@@ -83,10 +90,10 @@ def _checksum(X: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(X, dtype=np.float64).tobytes()).hexdigest()
 
 
-def _cached(mdata: MuData, key: str, params: dict, checksum: str) -> bool:
+def _cached(mdata: MuData, key: str, params: dict, checksum: str, key_added: str) -> bool:
     """True when ``mdata`` holds a UMAP of the current ``obsm[key]`` made with ``params``."""
-    coords = mdata.obsm.get(UMAP_PREFIX + key)
-    record = mdata.uns.get("umap_" + key)
+    coords = mdata.obsm.get(key_added + key)
+    record = mdata.uns.get(_uns_key(key_added, key))
     if coords is None or not isinstance(record, dict) or np.shape(coords) != (mdata.n_obs, 2):
         return False
     stored = record.get("params", {})
@@ -100,17 +107,22 @@ def _umap_coords(
     X: np.ndarray,
     params: dict,
     recompute: bool,
+    key_added: str = UMAP_PREFIX,
 ) -> np.ndarray:
     """UMAP coordinates of ``obsm[key]`` (NaN rows where it is NaN), cached in ``mdata``."""
     checksum = _checksum(X)
-    if not recompute and _cached(mdata, key, params, checksum):
-        logger.info(f"embeddings: reusing mdata.obsm[{UMAP_PREFIX + key!r}]")
-        return np.asarray(mdata.obsm[UMAP_PREFIX + key], dtype=np.float64)
+    if not recompute and _cached(mdata, key, params, checksum, key_added):
+        logger.info(f"embeddings: reusing mdata.obsm[{key_added + key!r}]")
+        return np.asarray(mdata.obsm[key_added + key], dtype=np.float64)
     have = present_rows(X)
     xy = np.full((mdata.n_obs, 2), np.nan, dtype=np.float32)
     xy[have] = _umap(X[have], params["n_neighbors"], params["min_dist"], params["random_state"])
-    mdata.obsm[UMAP_PREFIX + key] = xy
-    mdata.uns["umap_" + key] = {"params": dict(params), "embedding": key, "checksum": checksum}
+    mdata.obsm[key_added + key] = xy
+    mdata.uns[_uns_key(key_added, key)] = {
+        "params": dict(params),
+        "embedding": key,
+        "checksum": checksum,
+    }
     return xy.astype(np.float64)
 
 
@@ -147,15 +159,17 @@ def embeddings(
     color: str | Sequence[str],
     modality: str | Sequence[str] | None = None,
     basis: Sequence[str] = ("shared", "private"),
-    shared_key: str = SHARED_KEY,
-    shared_prefix: str = SHARED_MOD_PREFIX,
-    private_prefix: str = PRIVATE_PREFIX,
+    key_prefix: str | None = None,
+    shared_key: str | None = None,
+    shared_prefix: str | None = None,
+    private_prefix: str | None = None,
     n_neighbors: int = 15,
     min_dist: float = 0.5,
     random_state: int = 0,
     point_size: float | None = None,
     panel_size: float = 3.2,
     recompute: bool = False,
+    key_added: str = UMAP_PREFIX,
     ax: Axes | None = None,
     save: str | Path | None = None,
     show: bool | None = None,
@@ -167,9 +181,10 @@ def embeddings(
     objects (samples with NaN rows, i.e. lacking the modality, are left out).
 
     Writes to ``mdata`` (scanpy style): the UMAP of each drawn embedding ``mdata.obsm[key]`` is
-    stored in ``mdata.obsm["X_umap_" + key]`` (NaN rows where the embedding is NaN; e.g.
-    ``X_umap_X_idmvae_shared``) and its parameters with a checksum of the embedding in
-    ``mdata.uns["umap_" + key]``. Later calls reuse it, so only the first call pays for the UMAP;
+    stored in ``mdata.obsm[key_added + key]`` (by default ``"X_umap_" + key``, e.g.
+    ``X_umap_X_idmvae_shared``; NaN rows where the embedding is NaN) and its parameters with a
+    checksum of the embedding in ``mdata.uns["umap_" + key]`` (``key_added`` without its leading
+    ``"X_"``, then ``key``). Later calls reuse it, so only the first call pays for the UMAP;
     it is recomputed when absent, when ``recompute=True``, or when the embedding or
     ``n_neighbors``/``min_dist``/``random_state`` changed since. Nothing else of ``mdata`` changes.
 
@@ -186,8 +201,12 @@ def embeddings(
         Columns of the figure, in order: ``"shared"`` (the joint shared embedding ``shared_key``
         when ``modality`` is None, else each modality's ``shared_prefix + m``), ``"private"``
         (``private_prefix + m`` per modality) or any ``.obsm`` key (e.g. ``"X_pca"``).
+    key_prefix
+        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
+        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
+        wrote some; ``"X_idmvae"`` when none is recorded).
     shared_key, shared_prefix, private_prefix
-        obsm keys of the embeddings.
+        obsm keys of the embeddings; each overrides its part of ``key_prefix``.
     n_neighbors, min_dist
         UMAP graph size and spread.
     random_state
@@ -198,6 +217,8 @@ def embeddings(
         Size of one panel in inches.
     recompute
         Recompute the UMAPs even when ``mdata`` holds them (see above).
+    key_added
+        Prefix of the ``.obsm`` keys that receive the UMAPs (see above).
     ax
         Axes to draw into when the plot has a single panel (one ``color`` and one embedding);
         default: a new figure.
@@ -215,7 +236,18 @@ def embeddings(
     if not colors:
         raise ValueError("color: expected at least one mdata.obs column")
     columns = {c: get_obs_column(mdata, c, what="color") for c in colors}
-    panels = _panels(mdata, basis, modality, shared_key, shared_prefix, private_prefix)
+    if not isinstance(key_added, str) or not key_added:
+        raise ValueError(f"key_added must be a non-empty string, got {key_added!r}")
+    keys = resolve_keys(
+        mdata,
+        key_prefix,
+        shared_key=shared_key,
+        shared_prefix=shared_prefix,
+        private_prefix=private_prefix,
+    )
+    panels = _panels(
+        mdata, basis, modality, keys.shared_key, keys.shared_prefix, keys.private_prefix
+    )
     one_panel(ax, len(colors) * len(panels), f"{len(colors)} colours × {len(panels)} embeddings")
     size = point_size if point_size is not None else max(2.0, 120000 / max(mdata.n_obs, 1) ** 1.5)
     size = min(size, 30.0)
@@ -231,7 +263,7 @@ def embeddings(
             mdata, key, hint="run model.train() or write_embeddings() first, or pass the key"
         )
         have = present_rows(X)
-        coords[key] = (have, _umap_coords(mdata, key, X, params, recompute)[have])
+        coords[key] = (have, _umap_coords(mdata, key, X, params, recompute, key_added)[have])
 
     if ax is None:
         fig, axes = plt.subplots(

@@ -11,8 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from mudata import MuData
 
-from ..tl._coherence import image_modalities
-from ..tl._utils import modality_matrix
+from .._readers import image_modalities, modality_matrix, resolve_random_state
 from ._utils import draw_image, finish
 
 __all__ = ["image_grid", "swap_grid"]
@@ -97,10 +96,11 @@ def swap_grid(
     modality: str,
     n: int = 6,
     indices: Sequence[int] | None = None,
-    seed: int = 0,
+    random_state: int = 0,
     panel_size: float = 1.0,
     save: str | Path | None = None,
     show: bool | None = None,
+    seed: int | None = None,
 ) -> Figure:
     """Decode the shared z of one sample with the private w of another.
 
@@ -123,7 +123,7 @@ def swap_grid(
     indices
         Positions in ``mdata.obs`` of the samples to use; default: ``n`` random samples that have
         the modality.
-    seed
+    random_state
         Seed of the random choice of samples.
     panel_size
         Size of one image in inches.
@@ -132,18 +132,21 @@ def swap_grid(
     show
         Show the figure with ``plt.show()``. Default (None), as in scanpy:
         ``scanpy.settings.autoshow`` (True unless changed). The figure is returned either way.
+    seed
+        Deprecated name of ``random_state`` (``FutureWarning``).
 
     Returns
     -------
     The figure (also when shown).
     """
+    random_state = resolve_random_state(random_state, seed, where="swap_grid")
     image_modalities(model, [modality], what="swap_grid")
     X, present = modality_matrix(mdata, modality)
     shape = mdata.mod[modality].uns.get("image_shape")
     if shape is None:
         raise KeyError(f"modality {modality!r}: uns['image_shape'] = (C, H, W) not found")
     if indices is None:
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(random_state)
         candidates = np.flatnonzero(present)
         idx = np.sort(rng.choice(candidates, min(n, len(candidates)), replace=False))
     else:

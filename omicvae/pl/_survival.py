@@ -11,7 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from mudata import MuData
 
-from ..tl._survival import survival, survival_table
+from .._readers import survival_table
+from ..tl import survival
 from ._utils import finish
 
 __all__ = ["kaplan_meier"]

@@ -1,6 +1,9 @@
 """Analysis tools (``ov.tl``): disentanglement probes, a label-free redundancy check, label
 prediction, clustering, survival and generation coherence. Each reads embeddings from
-``mdata.obsm`` in scanpy style ``f(mdata, *, ...)``."""
+``mdata.obsm`` in scanpy style ``f(mdata, *, ...)``: by default those a model recorded in
+``mdata.uns["idmvae"]`` (the last written; ``key_prefix=`` chooses another model's, explicit keys
+still win). Seeds are ``random_state=`` (``seed=`` still works, with a ``FutureWarning``); what a
+function writes into ``mdata`` goes to ``key_added``."""
 
 from ._cluster import cluster
 from ._coherence import CoherenceResult, ImageCNNClassifier, coherence

@@ -11,7 +11,7 @@ import scanpy as sc
 from mudata import MuData
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .._constants import SHARED_KEY
+from .._keys import resolve_keys
 from ._utils import as_list, get_obsm, label_array, present_rows
 
 __all__ = ["cluster", "neighbors_anndata"]
@@ -36,7 +36,8 @@ def neighbors_anndata(X: np.ndarray, *, n_neighbors: int, random_state: int) -> 
 def cluster(
     mdata: MuData,
     *,
-    key: str = SHARED_KEY,
+    key: str | None = None,
+    key_prefix: str | None = None,
     resolution: float = 1.0,
     n_neighbors: int = 15,
     labels: str | Sequence[str] | None = None,
@@ -55,7 +56,12 @@ def cluster(
     mdata
         Data with the embedding in ``.obsm``.
     key
-        ``.obsm`` key of the embedding (any, e.g. ``"X_pca"`` for a baseline).
+        ``.obsm`` key of the embedding (any, e.g. ``"X_pca"`` for a baseline); default: the joint
+        shared embedding of ``key_prefix``.
+    key_prefix
+        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
+        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
+        wrote some; ``"X_idmvae"`` when none is recorded).
     resolution
         Leiden resolution.
     n_neighbors
@@ -73,6 +79,7 @@ def cluster(
     information), ``n_obs`` (samples with an embedding and the label), ``n_clusters`` (over all
     clustered samples). Without labels, a single row ``"-"`` with ``n_clusters`` only.
     """
+    key = resolve_keys(mdata, key_prefix, shared_key=key).shared_key
     X = get_obsm(mdata, key, hint="run model.train() or write_embeddings() first, or pass key=")
     have = present_rows(X)
     if have.sum() < 3:

@@ -15,12 +15,10 @@ from mudata import MuData
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
+from .._readers import image_modalities, resolve_random_state
 from ._utils import as_list, label_array, modality_matrix, split_masks
 
 __all__ = ["CoherenceResult", "ImageCNNClassifier", "coherence"]
-
-IMAGE_LIKELIHOOD = "image"
-"""The likelihood of image modalities (``model.registry[m].likelihood``)."""
 
 
 class _Generative(Protocol):
@@ -77,11 +75,13 @@ class ImageCNNClassifier:
     epochs
         Training epochs (Adam, learning rate 1e-3, batch 128). Default: at least 5 epochs and at
         least 200 optimiser steps, so small data sets are not under-trained.
-    seed
+    random_state
         Seed of the initialisation and of the batch order.
     num_threads
         torch CPU threads while fitting and predicting (the global setting is restored after);
         a network this small runs fastest on one, and more threads thrash on a busy machine.
+    seed
+        Deprecated name of ``random_state`` (``FutureWarning``).
     """
 
     def __init__(
@@ -89,12 +89,13 @@ class ImageCNNClassifier:
         image_shape: Sequence[int],
         *,
         epochs: int | None = None,
-        seed: int = 0,
+        random_state: int = 0,
         num_threads: int = 1,
+        seed: int | None = None,
     ):
         self.image_shape = tuple(int(s) for s in image_shape)
         self.epochs = epochs
-        self.seed = seed
+        self.random_state = resolve_random_state(random_state, seed, where="ImageCNNClassifier")
         self.num_threads = num_threads
 
     @contextmanager
@@ -129,8 +130,8 @@ class ImageCNNClassifier:
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
-        gen = torch.Generator().manual_seed(self.seed)
-        torch.manual_seed(self.seed)
+        gen = torch.Generator().manual_seed(self.random_state)
+        torch.manual_seed(self.random_state)
         self.net_ = self._net(len(self.classes_))
         opt = torch.optim.Adam(self.net_.parameters(), lr=1e-3)
         xs, ys = self._tensor(X), torch.as_tensor(codes)
@@ -152,46 +153,7 @@ class ImageCNNClassifier:
         return self.classes_[logits.argmax(1).numpy()]
 
 
-def image_modalities(model: Any, modalities: str | Sequence[str] | None, *, what: str) -> list[str]:
-    """The image modalities to use: ``modalities`` (each checked) or all of the model's.
-
-    Parameters
-    ----------
-    model
-        Model whose ``registry`` knows each modality's likelihood (``registry[m].likelihood``).
-    modalities
-        Requested modalities, or None for every modality the model registered as an image one.
-    what
-        Name of the calling function, for the error messages.
-
-    Raises
-    ------
-    ValueError
-        When a requested modality is not an image modality (naming it and its likelihood), or when
-        ``modalities`` is None and the model has no image modality.
-    """
-    registry = model.registry
-    likelihoods = {m: registry[m].likelihood for m in registry.modality_names()}
-    if modalities is None:
-        mods = [m for m, lik in likelihoods.items() if lik == IMAGE_LIKELIHOOD]
-        if not mods:
-            raise ValueError(
-                f"{what} is for image modalities (likelihood {IMAGE_LIKELIHOOD!r}), and the model "
-                f"has none: its modalities have likelihoods {likelihoods}"
-            )
-        return mods
-    mods = as_list(modalities)
-    for m in mods:
-        lik = registry[m].likelihood
-        if lik != IMAGE_LIKELIHOOD:
-            raise ValueError(
-                f"{what} is for image modalities (likelihood {IMAGE_LIKELIHOOD!r}): modality {m!r} "
-                f"has likelihood {lik!r}"
-            )
-    return mods
-
-
-def _make_classifier(classifier: Any, mdata: MuData, mod: str, seed: int) -> Any:
+def _make_classifier(classifier: Any, mdata: MuData, mod: str, random_state: int) -> Any:
     if isinstance(classifier, str):
         if classifier == "logistic":
             return LogisticRegression(max_iter=1000)
@@ -201,7 +163,7 @@ def _make_classifier(classifier: Any, mdata: MuData, mod: str, seed: int) -> Any
                 raise KeyError(
                     f"modality {mod!r}: uns['image_shape'] = (C, H, W) is needed by classifier='cnn'"
                 )
-            return ImageCNNClassifier(shape, seed=seed)
+            return ImageCNNClassifier(shape, random_state=random_state)
         raise ValueError(
             f"classifier: expected 'logistic', 'cnn', an estimator or a dict, got {classifier!r}"
         )
@@ -215,7 +177,7 @@ def _classifiers(
     y: np.ndarray,
     train: np.ndarray,
     test: np.ndarray,
-    seed: int,
+    random_state: int,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """Per-modality classifiers (fit here unless given fitted) and their held-out accuracy."""
     fitted, acc = {}, {}
@@ -231,7 +193,7 @@ def _classifiers(
                 raise ValueError(
                     f"modality {m!r}: no labelled training samples to fit its classifier"
                 )
-            fitted[m] = _make_classifier(classifier, mdata, m, seed).fit(X[tr], y[tr])
+            fitted[m] = _make_classifier(classifier, mdata, m, random_state).fit(X[tr], y[tr])
         te = test & present
         acc[m] = (
             float(np.mean(fitted[m].predict(X[te]).astype(str) == y[te])) if te.any() else np.nan
@@ -250,7 +212,8 @@ def coherence(
     classifier: Any = "logistic",
     split: str = "split",
     test_size: float = 0.2,
-    seed: int = 0,
+    random_state: int = 0,
+    seed: int | None = None,
 ) -> CoherenceResult:
     """Self, cross and unconditional coherence of generated images (image modalities only).
 
@@ -287,13 +250,16 @@ def coherence(
         scored, like the conditional generations, on test); when absent, a random split.
     test_size
         Held-out fraction of the random split.
-    seed
+    random_state
         Seed of the split, the sub-sampling, the classifiers and the generations.
+    seed
+        Deprecated name of ``random_state`` (``FutureWarning``).
 
     Returns
     -------
     :class:`CoherenceResult`.
     """
+    random_state = resolve_random_state(random_state, seed, where="coherence")
     mods = image_modalities(model, as_list(modalities) or None, what="coherence")
     for m in mods:
         if m not in mdata.mod:
@@ -301,11 +267,14 @@ def coherence(
     y_raw, ok = label_array(mdata, shared_label, what="shared_label")
     y = np.where(ok, y_raw.astype(str), "")
     train, test = split_masks(
-        mdata, split=split if split in mdata.obs.columns else None, test_size=test_size, seed=seed
+        mdata,
+        split=split if split in mdata.obs.columns else None,
+        test_size=test_size,
+        random_state=random_state,
     )
     train, test = train & ok, test & ok
-    clfs, acc = _classifiers(classifier, mdata, mods, y, train, test, seed)
-    rng = np.random.default_rng(seed)
+    clfs, acc = _classifiers(classifier, mdata, mods, y, train, test, random_state)
+    rng = np.random.default_rng(random_state)
 
     matrix = pd.DataFrame(
         np.nan, index=pd.Index(mods, name="source"), columns=pd.Index(mods, name="target")
@@ -318,10 +287,12 @@ def coherence(
             continue
         for d in mods:
             # indices are rows of ``mdata``, which need not be the MuData the model was trained on
-            gen = model.impute([e], d, indices=idx, mdata=mdata, seed=seed, return_numpy=True)
+            gen = model.impute(
+                [e], d, indices=idx, mdata=mdata, seed=random_state, return_numpy=True
+            )
             matrix.loc[e, d] = float(np.mean(clfs[d].predict(gen).astype(str) == y[idx]))
 
-    samples = model.generate(n_unconditional, seed=seed, return_numpy=True)
+    samples = model.generate(n_unconditional, seed=random_state, return_numpy=True)
     preds = np.stack([clfs[m].predict(samples[m]).astype(str) for m in mods])
     unconditional = float(np.mean((preds == preds[0]).all(axis=0)))
 

@@ -9,7 +9,8 @@ import pandas as pd
 from mudata import MuData
 from sklearn.linear_model import LogisticRegression
 
-from .._constants import PRIVATE_PREFIX, SHARED_MOD_PREFIX
+from .._keys import resolve_keys
+from .._readers import resolve_random_state
 from ._utils import (
     label_array,
     modality_representation,
@@ -48,12 +49,14 @@ def disentanglement(
     shared_label: str,
     private_labels: Mapping[str, str] | None = None,
     modalities: str | Sequence[str] | None = None,
-    shared_prefix: str = SHARED_MOD_PREFIX,
-    private_prefix: str = PRIVATE_PREFIX,
+    key_prefix: str | None = None,
+    shared_prefix: str | None = None,
+    private_prefix: str | None = None,
     split: str | None = None,
     test_size: float = 0.3,
-    seed: int = 0,
+    random_state: int = 0,
     max_iter: int = 1000,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """Linear probes of the shared and private posterior means (the paper's disentanglement table).
 
@@ -78,16 +81,23 @@ def disentanglement(
         without one get NaN in the ``z_private`` and ``w_private`` columns.
     modalities
         Modalities to probe; default: every modality with both obsm keys.
+    key_prefix
+        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
+        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
+        wrote some; ``"X_idmvae"`` when none is recorded).
     shared_prefix, private_prefix
-        Key prefixes of the per-modality representations; change them to probe baselines.
+        Key prefixes of the per-modality representations (``shared_prefix + m``); each overrides
+        its part of ``key_prefix``, e.g. to probe baselines.
     split
         ``mdata.obs`` column with ``"train"``/``"test"`` values; ``None`` draws a random split.
     test_size
         Held-out fraction of the random split.
-    seed
+    random_state
         Seed of the random split.
     max_iter
         ``LogisticRegression`` iteration limit.
+    seed
+        Deprecated name of ``random_state`` (``FutureWarning``).
 
     Returns
     -------
@@ -96,6 +106,11 @@ def disentanglement(
     ``chance_private`` (rate of the training set's majority class among the held-out samples),
     ``n_train`` and ``n_test`` (samples having the modality and the shared label).
     """
+    random_state = resolve_random_state(random_state, seed, where="disentanglement")
+    keys = resolve_keys(
+        mdata, key_prefix, shared_prefix=shared_prefix, private_prefix=private_prefix
+    )
+    shared_prefix, private_prefix = keys.shared_prefix, keys.private_prefix
     mods = resolve_modalities(
         mdata, modalities, {"shared_prefix": shared_prefix, "private_prefix": private_prefix}
     )
@@ -110,7 +125,7 @@ def disentanglement(
     private = {
         m: label_array(mdata, c, what=f"private label of {m!r}") for m, c in private_labels.items()
     }
-    train, test = split_masks(mdata, split=split, test_size=test_size, seed=seed)
+    train, test = split_masks(mdata, split=split, test_size=test_size, random_state=random_state)
 
     rows = {}
     for m in mods:

@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .._constants import PRIVATE_PREFIX, SHARED_MOD_PREFIX
+from .._keys import resolve_keys
 from .._logging import logger
 from ._utils import (
     as_list,
@@ -166,8 +166,9 @@ def predict_labels(
     representation: str | Sequence[str] = "z",
     keys: str | Sequence[str] | None = None,
     modalities: str | Sequence[str] | None = None,
-    shared_prefix: str = SHARED_MOD_PREFIX,
-    private_prefix: str = PRIVATE_PREFIX,
+    key_prefix: str | None = None,
+    shared_prefix: str | None = None,
+    private_prefix: str | None = None,
     n_splits: int = 5,
     test_size: float = 0.2,
     random_state: int = 0,
@@ -197,8 +198,13 @@ def predict_labels(
         Further ``.obsm`` keys scored as single representations.
     modalities
         Modalities of the ``"z"``/``"z+w"`` ensembles; default: all with the needed obsm keys.
+    key_prefix
+        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
+        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
+        wrote some; ``"X_idmvae"`` when none is recorded).
     shared_prefix, private_prefix
-        Key prefixes of the per-modality shared and private embeddings.
+        Key prefixes of the per-modality shared and private embeddings; each overrides its part
+        of ``key_prefix``.
     n_splits
         Number of stratified random splits; split ``k`` uses seed ``random_state + k``.
     test_size
@@ -224,7 +230,12 @@ def predict_labels(
         raise ValueError(
             f"label column {label!r}: expected at least 2 classes, found {classes.tolist()}"
         )
-    reps = _representations(mdata, representation, keys, modalities, shared_prefix, private_prefix)
+    found = resolve_keys(
+        mdata, key_prefix, shared_prefix=shared_prefix, private_prefix=private_prefix
+    )
+    reps = _representations(
+        mdata, representation, keys, modalities, found.shared_prefix, found.private_prefix
+    )
     masks = _resolve_splits(mdata, y, valid, splits, n_splits, test_size, random_state)
 
     records = []

@@ -16,8 +16,8 @@ from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .._constants import PRIVATE_PREFIX, SHARED_KEY, SHARED_MOD_PREFIX
-from ..data._access import get_matrix
+from .._keys import resolve_keys
+from ..data import get_matrix
 from ._utils import as_list, get_obsm, modality_representation, present_rows, resolve_modalities
 
 __all__ = ["redundancy"]
@@ -125,9 +125,10 @@ def redundancy(
     mdata: MuData,
     *,
     modalities: str | Sequence[str] | None = None,
-    shared_key: str = SHARED_KEY,
-    shared_prefix: str = SHARED_MOD_PREFIX,
-    private_prefix: str = PRIVATE_PREFIX,
+    key_prefix: str | None = None,
+    shared_key: str | None = None,
+    shared_prefix: str | None = None,
+    private_prefix: str | None = None,
     others: str | Sequence[str] | None = None,
     layers: Mapping[str, str | None] | None = None,
     normalize: bool | str = "auto",
@@ -188,11 +189,15 @@ def redundancy(
     others
         Modalities whose data are predicted for ``other_gain``; default: every modality of
         ``mdata.mod``. Each modality ``m`` is compared with the ones of ``others`` other than ``m``.
+    key_prefix
+        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
+        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
+        wrote some; ``"X_idmvae"`` when none is recorded).
     shared_key
-        ``obsm`` key of the joint shared embedding ``z``.
+        ``obsm`` key of the joint shared embedding ``z``; overrides ``key_prefix``'s.
     shared_prefix, private_prefix
-        Key prefixes of the per-modality shared and private representations; change them to check
-        a baseline model.
+        Key prefixes of the per-modality shared and private representations; each overrides its
+        part of ``key_prefix``, e.g. to check a baseline model.
     layers
         ``{modality: layer}`` read for ``other_gain``; default ``.X``.
     normalize
@@ -242,6 +247,15 @@ def redundancy(
         raise KeyError(
             f"layers names modalities {sorted(unknown)} not in mdata.mod {list(mdata.mod)}"
         )
+    found = resolve_keys(
+        mdata,
+        key_prefix,
+        shared_key=shared_key,
+        shared_prefix=shared_prefix,
+        private_prefix=private_prefix,
+    )
+    shared_key = found.shared_key
+    shared_prefix, private_prefix = found.shared_prefix, found.private_prefix
     z = get_obsm(
         mdata,
         shared_key,

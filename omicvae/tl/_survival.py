@@ -13,9 +13,11 @@ from mudata import MuData
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
-from ._utils import get_obs_column, get_obsm, present_rows
+from .._keys import resolve_keys
+from .._readers import resolve_random_state, survival_table, time_event
+from ._utils import get_obsm, present_rows
 
-__all__ = ["CoxResult", "SurvivalResult", "survival", "survival_cox", "survival_table"]
+__all__ = ["CoxResult", "SurvivalResult", "survival", "survival_cox"]
 
 
 @dataclass
@@ -56,29 +58,6 @@ class CoxResult:
     c_index_mean: float
     c_index_std: float
     per_fold: pd.DataFrame
-
-
-def _time_event(mdata: MuData, time: str, event: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Durations, event indicators (0/1) and the mask of samples where both are known."""
-    t = pd.to_numeric(get_obs_column(mdata, time, what="time"), errors="coerce").to_numpy(float)
-    e_col = get_obs_column(mdata, event, what="event")
-    e = pd.to_numeric(e_col.astype(object).where(e_col.notna()), errors="coerce").to_numpy(float)
-    ok = np.isfinite(t) & np.isfinite(e)
-    if (t[ok] < 0).any():
-        raise ValueError(f"time column {time!r}: expected non-negative durations")
-    if not np.isin(e[ok], (0, 1)).all():
-        raise ValueError(f"event column {event!r}: expected 0/1 or boolean values")
-    return t, np.where(ok, e, 0).astype(int), ok
-
-
-def survival_table(
-    mdata: MuData, *, groupby: str, time: str, event: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Durations, events and group labels of the samples with all three known."""
-    t, e, ok = _time_event(mdata, time, event)
-    g = get_obs_column(mdata, groupby, what="groupby")
-    ok = ok & g.notna().to_numpy()
-    return t[ok], e[ok], g.astype(str).to_numpy()[ok]
 
 
 def survival(
@@ -134,12 +113,14 @@ def survival(
 def survival_cox(
     mdata: MuData,
     *,
-    key: str,
+    key: str | None = None,
+    key_prefix: str | None = None,
     time: str = "survival_time",
     event: str = "survival_event",
     n_splits: int = 5,
     penalizer: float = 0.1,
-    seed: int = 0,
+    random_state: int = 0,
+    seed: int | None = None,
 ) -> CoxResult:
     """Cross-validated concordance of a penalised Cox model on an embedding.
 
@@ -152,27 +133,36 @@ def survival_cox(
     mdata
         Data with the embedding in ``.obsm`` and the survival columns in ``.obs``.
     key
-        ``.obsm`` key of the embedding (covariates of the Cox model).
+        ``.obsm`` key of the embedding (covariates of the Cox model); default: the joint shared
+        embedding of ``key_prefix``.
+    key_prefix
+        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
+        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
+        wrote some; ``"X_idmvae"`` when none is recorded).
     time, event
         ``mdata.obs`` columns of durations and event indicators.
     n_splits
         Number of folds.
     penalizer
         L2 penalty of the Cox model.
-    seed
+    random_state
         Seed of the fold assignment.
+    seed
+        Deprecated name of ``random_state`` (``FutureWarning``).
 
     Returns
     -------
     :class:`CoxResult`. Samples with NaN embedding rows or unknown survival are dropped.
     """
+    random_state = resolve_random_state(random_state, seed, where="survival_cox")
+    key = resolve_keys(mdata, key_prefix, shared_key=key).shared_key
     X = get_obsm(mdata, key, hint="run model.train() or write_embeddings() first, or pass key=")
-    t, e, ok = _time_event(mdata, time, event)
+    t, e, ok = time_event(mdata, time, event)
     ok = ok & present_rows(X)
     X, t, e = X[ok], t[ok], e[ok]
     cols = [f"x{i}" for i in range(X.shape[1])]
     records = []
-    for k, (tr, te) in enumerate(KFold(n_splits, shuffle=True, random_state=seed).split(X)):
+    for k, (tr, te) in enumerate(KFold(n_splits, shuffle=True, random_state=random_state).split(X)):
         scaler = StandardScaler().fit(X[tr])
         train = pd.DataFrame(scaler.transform(X[tr]), columns=cols)
         train["T"], train["E"] = t[tr], e[tr]

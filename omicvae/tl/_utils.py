@@ -1,13 +1,25 @@
-"""Shared helpers for the analysis functions: reading representations, labels and splits."""
+"""Helpers of the analysis functions: which modalities to analyse, their representations, splits.
+
+The readers ``ov.pl`` needs too live in :mod:`omicvae._readers` (re-exported here) and the
+embedding key names in :mod:`omicvae._keys`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from mudata import MuData
 from sklearn.model_selection import train_test_split
+
+from .._readers import (
+    as_list,
+    get_obs_column,
+    get_obsm,
+    label_array,
+    modality_matrix,
+    present_rows,
+)
 
 __all__ = [
     "as_list",
@@ -20,47 +32,6 @@ __all__ = [
     "resolve_modalities",
     "split_masks",
 ]
-
-
-def as_list(value: str | Sequence[str] | None) -> list[str]:
-    """Return ``value`` as a list of strings (``None`` becomes an empty list)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
-def get_obsm(mdata: MuData, key: str, *, hint: str = "") -> np.ndarray:
-    """Return ``mdata.obsm[key]`` as a 2-D float array.
-
-    Parameters
-    ----------
-    mdata
-        The data.
-    key
-        ``.obsm`` key.
-    hint
-        Text appended to the error message when the key is missing (what to do about it).
-    """
-    if key not in mdata.obsm:
-        msg = f"obsm key {key!r} not found"
-        msg += f"; {hint}" if hint else f"; available keys: {sorted(mdata.obsm.keys())}"
-        raise KeyError(msg)
-    X = mdata.obsm[key]
-    if isinstance(X, pd.DataFrame):
-        X = X.to_numpy()
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] != mdata.n_obs:
-        raise ValueError(
-            f"obsm key {key!r}: expected a 2-D array with {mdata.n_obs} rows, found shape {X.shape}"
-        )
-    return X
-
-
-def present_rows(X: np.ndarray) -> np.ndarray:
-    """Boolean mask of rows whose entries are all finite (NaN rows mark a missing modality)."""
-    return np.isfinite(X).all(axis=1)
 
 
 def _missing_key_hint(param: str) -> str:
@@ -94,7 +65,8 @@ def resolve_modalities(
             expected = ", ".join(f"{p}<mod> ({param}=)" for param, p in prefixes.items())
             raise KeyError(
                 f"no modality of {list(mdata.mod)} has obsm keys {expected}; "
-                "run model.train() or write_embeddings() first, or pass the prefix arguments"
+                "run model.train() or write_embeddings() first, or pass key_prefix= (or the prefix "
+                "arguments)"
             )
         return mods
     mods = as_list(modalities)
@@ -112,32 +84,12 @@ def modality_representation(mdata: MuData, prefix: str, mod: str, *, param: str)
     return get_obsm(mdata, prefix + mod, hint=f"modality {mod!r}: " + _missing_key_hint(param))
 
 
-def get_obs_column(mdata: MuData, column: str, *, what: str = "label") -> pd.Series:
-    """Return ``mdata.obs[column]`` or raise an error naming the column."""
-    if column not in mdata.obs.columns:
-        raise KeyError(
-            f"{what} column {column!r} not found in mdata.obs; "
-            f"available columns: {list(mdata.obs.columns)}"
-        )
-    return mdata.obs[column]
-
-
-def label_array(
-    mdata: MuData, column: str, *, what: str = "label"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Labels of ``mdata.obs[column]`` as an object array plus a mask of non-missing entries."""
-    series = get_obs_column(mdata, column, what=what)
-    valid = series.notna().to_numpy()
-    values = series.astype(object).to_numpy()
-    return values, valid
-
-
 def split_masks(
     mdata: MuData,
     *,
     split: str | None,
     test_size: float,
-    seed: int,
+    random_state: int,
     stratify: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train and test masks over ``mdata.obs``.
@@ -151,7 +103,7 @@ def split_masks(
         ``"test"`` values, every non-``"train"`` sample is held out), or ``None`` for a random split.
     test_size
         Held-out fraction of a random split.
-    seed
+    random_state
         Seed of a random split.
     stratify
         Optional labels (no missing values) to stratify a random split on.
@@ -169,28 +121,11 @@ def split_masks(
             )
         return train, test
     idx = np.arange(n)
-    tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=stratify)
+    tr, te = train_test_split(
+        idx, test_size=test_size, random_state=random_state, stratify=stratify
+    )
     train = np.zeros(n, dtype=bool)
     test = np.zeros(n, dtype=bool)
     train[tr] = True
     test[te] = True
     return train, test
-
-
-def modality_matrix(mdata: MuData, mod: str) -> tuple[np.ndarray, np.ndarray]:
-    """Dense ``mdata.mod[mod].X`` aligned to ``mdata.obs``.
-
-    Returns
-    -------
-    The matrix (rows of samples lacking ``mod`` are NaN) and the presence mask.
-    """
-    if mod not in mdata.mod:
-        raise KeyError(f"modality {mod!r} not found; available modalities: {list(mdata.mod)}")
-    adata = mdata.mod[mod]
-    pos = adata.obs_names.get_indexer(mdata.obs_names)
-    present = pos >= 0
-    X = adata.X
-    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-    out = np.full((mdata.n_obs, X.shape[1]), np.nan, dtype=np.float64)
-    out[present] = X[pos[present]]
-    return out, present
