@@ -231,3 +231,55 @@ def test_ground_truth_writes_to_h5mu(tmp_path):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         simulate(n_obs=10, **kwargs)
+
+
+def test_oracle_variance_explained_of_a_gaussian_modality_is_the_signal_share():
+    """With Gaussian noise and an additive predictor the oracle's R^2 of each part is the part's
+    share of the observed variance (up to sampling noise)."""
+    mdata = simulate(n_obs=3000, noise=("normal",), n_features=8, seed=7)
+    var = mdata["m0"].var
+    x = np.asarray(mdata["m0"].X, np.float64)
+    total = x.var(0)
+    # the predictor's variance is total - noise (std 0.5); its parts split it as the fractions say
+    signal = total - 0.25
+    np.testing.assert_allclose(var["joint_r2"], signal / total, atol=0.02)
+    np.testing.assert_allclose(var["shared_r2"], var["shared_variance"] * signal / total, atol=0.05)
+    np.testing.assert_allclose(
+        var["private_r2"], var["private_variance"] * signal / total, atol=0.05
+    )
+    pooled = mdata.uns["simulation"]["modalities"]["m0"]["variance_explained"]
+    assert pooled["joint"] == pytest.approx(1 - 0.25 * 8 / total.sum(), abs=0.02)
+    assert pooled["shared"] + pooled["private"] == pytest.approx(pooled["joint"], abs=0.03)
+
+
+def test_oracle_truth_in_every_noise_model():
+    mdata = simulate(n_obs=300, noise=FIVE, n_features=10, loading="sparse", seed=1)
+    for m in mdata.mod:
+        var = mdata[m].var
+        info = mdata.uns["simulation"]["modalities"][m]["variance_explained"]
+        assert set(info) == {"joint", "shared", "private"}
+        assert 0 < info["joint"] < 1 and info["shared"] < info["joint"]
+        # sparse loading: a shared-only feature gets nothing from the private part, and vice versa
+        shared = (var["driver"] == "shared").to_numpy()
+        if mdata[m].uns["noise"] not in ("nb", "poisson"):  # softmax couples count features
+            assert (var.loc[shared, "private_r2"] < 0.05).all()
+            assert (var.loc[~shared, "shared_r2"] < 0.05).all()
+        assert var.loc[shared, "shared_r2"].mean() > var.loc[~shared, "shared_r2"].mean()
+        means = mdata[m].varm["shared_class_means"]
+        assert list(means.columns) == ["S0", "S1", "S2", "S3"]
+        assert means.index.equals(var.index)
+
+
+def test_shared_class_means_are_class_averages_of_the_truth():
+    mdata = simulate(n_obs=4000, noise=("normal", "bernoulli"), n_features=6, loading="sparse",
+                     seed=3)  # fmt: skip
+    for m in mdata.mod:
+        means = mdata[m].varm["shared_class_means"]
+        x = pd.DataFrame(np.asarray(mdata[m].X, np.float64), index=mdata[m].obs_names)
+        labels = mdata.obs.loc[x.index, "shared_label"].to_numpy()
+        observed = x.groupby(labels).mean().T
+        se = (x.groupby(labels).std() / np.sqrt(x.groupby(labels).size().to_numpy()[:, None])).T
+        assert (np.abs(observed.to_numpy() - means.to_numpy()) < 4 * se.to_numpy()).all()
+        private = (mdata[m].var["driver"] == "private").to_numpy()
+        spread = means.to_numpy()[private].std(1)
+        assert (spread < 0.05).all()  # private-only features do not differ between shared classes

@@ -10,6 +10,8 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
+from ._simulate_truth import oracle_truth, shared_class_means
+
 _NOISE = ("nb", "normal", "bernoulli", "laplace", "poisson")
 _DECODERS = ("linear", "nonlinear")
 _LOADINGS = ("dense", "sparse")
@@ -209,9 +211,24 @@ def simulate(
           constant predictor, e.g. one loading only on a factor whose strength is 0);
         - ``mdata[m].var["driver"]``: categorical ``"shared"`` (shared fraction ≥ 0.5),
           ``"private"`` or ``"none"`` (constant predictor);
+        - ``mdata[m].var["joint_r2"]``, ``["shared_r2"]`` and ``["private_r2"]``: the variance of
+          the *observed* data explained by the true mean given both factors, given the shared
+          factor alone (private factor marginalised: the mean averaged over the private parts of up
+          to 100 evenly spaced simulated samples) and given the private factor alone, as
+          :meth:`omicvae.IDMVAE.variance_explained` measures it: ``1 - SS_res / SS_tot`` over the
+          samples that have the modality, in its natural scale (``log1p`` of counts per 10,000
+          for ``nb``/``poisson``, probabilities against the 0/1 data for ``bernoulli``, values
+          otherwise). Unlike the fractions above, they include the observation noise;
+        - ``mdata[m].varm["shared_class_means"]``: per feature and shared class (columns ``S0``,
+          ``S1``, ...), the true mean in the mean scale (counts per 10,000, probabilities or
+          values) with the private factor marginalised (each sample paired with the private parts
+          of up to 100 other samples at evenly spaced offsets), averaged over the class's samples;
+          the truth for differential analysis between shared classes;
         - ``mdata.uns["simulation"]``: the arguments, and per modality (``["modalities"][m]``) its
-          noise model, number of features, number of shared- and private-driven features and the
-          mean shared / private variance fractions. Plain types only, writable to ``.h5mu``.
+          noise model, number of features, number of shared- and private-driven features, the
+          mean shared / private variance fractions and ``"variance_explained"``: ``{"joint",
+          "shared", "private"}`` pooled over the features as the ``*_r2`` columns are (the sums of
+          squares over all features). Plain types only, writable to ``.h5mu``.
     """
     noise = tuple(noise)
     if not noise:
@@ -258,19 +275,26 @@ def simulate(
             hidden = np.hstack([shared_strength * h_shared, private_strength * h_private])
             eta = hidden @ np.vstack([out_shared, out_private])
         x = _observe_aligned(rng, eta, eta_default, kind)
-        truth = _variance_split(
-            shared_strength * h_shared @ out_shared, private_strength * h_private @ out_private
-        )
+        eta_shared = shared_strength * h_shared @ out_shared
+        eta_private = private_strength * h_private @ out_private
+        truth = _variance_split(eta_shared, eta_private)
+        keep = present[:, m]
+        r2_features, r2 = oracle_truth(x[keep], keep, eta_shared, eta_private, kind)
+        truth = pd.concat([truth, r2_features], axis=1)
         truth.index = [f"{name}_f{j}" for j in range(width)]
         labels = pd.Categorical([f"P{k}" for k in priv_labels])
         obs[f"private_label_{name}"] = labels
-        keep = present[:, m]
         adata = ad.AnnData(
             x[keep],
             obs=pd.DataFrame({"private_label": labels[keep]}, index=obs_names[keep]),
             var=truth,
         )
         adata.uns["noise"] = kind
+        class_means = shared_class_means(
+            np.asarray(obs["shared_label"]), eta_shared, eta_private, kind
+        )
+        class_means.index = truth.index
+        adata.varm["shared_class_means"] = class_means
         mods[name] = adata
         summary[name] = {
             "noise": kind,
@@ -279,6 +303,7 @@ def simulate(
             "n_private_driven": int((truth["driver"] == "private").sum()),
             "mean_shared_variance": float(np.nanmean(truth["shared_variance"])),
             "mean_private_variance": float(np.nanmean(truth["private_variance"])),
+            "variance_explained": r2,
         }
     with md.set_options(pull_on_update=False):  # labels are set explicitly below
         mdata = md.MuData(mods)

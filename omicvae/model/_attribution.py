@@ -1,0 +1,217 @@
+"""Feature attribution: which features the shared and private codes drive (decoders), and which
+input features drive the codes (encoders, integrated gradients)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from mudata import MuData
+
+from ._decomposition import DEFAULT_N_REFERENCE, decompose
+
+LATENTS = ("shared", "private")
+
+
+class FeatureAttributionMixin:
+    """Adds :meth:`feature_attribution` and :meth:`encoder_attribution` to a model."""
+
+    def feature_attribution(
+        self,
+        modality: str,
+        *,
+        mdata: MuData | None = None,
+        n_reference: int = DEFAULT_N_REFERENCE,
+        seed: int = 0,
+        batch_size: int | None = None,
+    ) -> pd.DataFrame:
+        """How strongly each feature's decoded mean follows z and how strongly it follows w_m.
+
+        For every sample with the modality, the decoded mean is computed three ways (as in
+        :meth:`variance_explained`, natural scale): from its own z and w_m (*joint*), from its own z
+        with w_m marginalised over reference samples (*shared*), and from its own w_m with z
+        marginalised (*private*). Per feature, the variance across samples of the shared and of the
+        private prediction, divided by the variance of the joint prediction, are first-order
+        variance shares (Sobol indices of the decoder under the aggregate posterior).
+
+        Parameters
+        ----------
+        modality
+            Registered modality.
+        mdata
+            Data (default: the training data).
+        n_reference, seed, batch_size
+            As in :meth:`variance_explained`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by feature name: ``"shared"`` and ``"private"`` (variance shares of the decoded
+            mean; near 1 / 0 for a feature driven by z only), ``"interaction"``
+            (``1 - shared - private``: what z and w_m do only together, plus the effect of their
+            correlation), ``"variance"`` (variance of the joint decoded mean, natural scale: a
+            feature that barely varies has unstable shares) and ``"r2"`` (the joint prediction's
+            R^2 on the data, as ``variance_explained(by_feature=True)``). Rank shared-driven
+            features by ``"shared"`` (or by ``shared * variance`` to favour strongly varying ones).
+        """
+        self._require_trained("feature_attribution")
+        m = self._modality_index(modality)
+        d = decompose(self, mdata, m, n_reference=n_reference, seed=seed, batch_size=batch_size)
+        var_joint = d.joint.var(0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shared = np.where(var_joint > 0, d.shared.var(0) / var_joint, np.nan)
+            private = np.where(var_joint > 0, d.private.var(0) / var_joint, np.nan)
+            ss_tot = ((d.observed - d.observed.mean(0)) ** 2).sum(0)
+            r2 = np.where(ss_tot > 0, 1.0 - ((d.observed - d.joint) ** 2).sum(0) / ss_tot, np.nan)
+        spec = self.registry.modalities[m]
+        return pd.DataFrame(
+            {
+                "shared": shared,
+                "private": private,
+                "interaction": 1.0 - shared - private,
+                "variance": var_joint,
+                "r2": r2,
+            },
+            index=pd.Index(list(spec.var_names), name="feature"),
+        )
+
+    def encoder_attribution(
+        self,
+        modality: str,
+        *,
+        latent: str = "shared",
+        groupby: str | None = None,
+        group=None,
+        mdata: MuData | None = None,
+        n_steps: int = 32,
+        batch_size: int = 256,
+    ) -> pd.DataFrame:
+        """Which input features of ``modality`` drive its encoder's shared (or private) code.
+
+        Integrated gradients (captum's ``IntegratedGradients``) of the encoder's posterior mean,
+        from a baseline sample holding each feature's mean over the samples with the modality to
+        each sample's own values (raw values, before the encoder's own transforms). Attributions
+        of a sample sum (up to the integration error) to how far its code is from the baseline's.
+
+        Parameters
+        ----------
+        modality
+            Registered modality whose encoder is explained.
+        latent
+            ``"shared"`` (z from this modality's expert) or ``"private"`` (w_m).
+        groupby, group
+            Explain one group instead of every dimension: the target is the code's projection on
+            the direction from the centroid of the other samples to the group's centroid (posterior
+            means), and attributions are averaged over the group's samples, signed. Both or neither.
+        mdata
+            Data (default: the training data).
+        n_steps
+            Integration steps.
+        batch_size
+            Samples per call.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by feature name. Without ``group``: one column per dimension (``z0``, ``z1``,
+            ... or ``w0``, ...) holding the mean over samples of the absolute attribution. With
+            ``group``: ``"attribution"`` (mean signed attribution towards the group) and
+            ``"abs_attribution"`` (mean absolute attribution), sorted by decreasing
+            ``"attribution"``.
+        """
+        from captum.attr import IntegratedGradients
+
+        self._require_trained("encoder_attribution")
+        if latent not in LATENTS:
+            raise ValueError(f"latent must be one of {LATENTS}, got {latent!r}")
+        if (groupby is None) != (group is None):
+            raise ValueError("groupby and group go together: give both or neither")
+        m = self._modality_index(modality)
+        spec = self.registry.modalities[m]
+        tensors = self._tensors(mdata)
+        rows = np.flatnonzero(tensors.mask[:, m].numpy())
+        if len(rows) == 0:
+            raise ValueError(f"modality {modality!r}: no sample of the data has it")
+        x = tensors.rows(m, torch.as_tensor(rows)).to(self.device)
+        cov = self._covariates(tensors, rows)
+        module = self.module
+        module.eval()
+        head = 0 if latent == "shared" else 2
+        lik = module.likelihoods[m]
+
+        def code(inputs, covariates=None):
+            h = module.standardize(m, lik.encoder_input(inputs))
+            return module.encoders[m](h, covariates)[head]
+
+        with torch.no_grad():
+            codes = torch.cat(
+                [
+                    code(x[s : s + batch_size], _part(cov, s, batch_size))
+                    for s in range(0, len(rows), batch_size)
+                ]
+            )
+        baseline = x.mean(0, keepdim=True)
+        prefix = "z" if latent == "shared" else "w"
+        names = pd.Index(list(spec.var_names), name="feature")
+        if group is None:
+            columns = {}
+            for dim in range(codes.shape[1]):
+                ig = IntegratedGradients(code)
+                total = torch.zeros(x.shape[1], dtype=torch.float64)
+                for s in range(0, len(rows), batch_size):
+                    attr = ig.attribute(
+                        x[s : s + batch_size],
+                        baselines=baseline,
+                        target=dim,
+                        additional_forward_args=(_part(cov, s, batch_size),),
+                        n_steps=n_steps,
+                    )
+                    total += attr.detach().abs().double().sum(0).cpu()
+                columns[f"{prefix}{dim}"] = (total / len(rows)).numpy()
+            return pd.DataFrame(columns, index=names)
+        target = self.mdata if mdata is None else mdata
+        if groupby not in target.obs.columns:
+            raise KeyError(
+                f"groupby: {groupby!r} is not a column of mdata.obs; columns: "
+                f"{list(target.obs.columns)}"
+            )
+        labels = target.obs[groupby].reindex(tensors.obs_names).iloc[rows].astype("object")
+        inside = (labels.astype(str) == str(group)).to_numpy() & labels.notna().to_numpy()
+        if not inside.any() or inside.all():
+            raise ValueError(
+                f"group: {group!r} must hold some but not all samples with modality {modality!r} "
+                f"in mdata.obs[{groupby!r}] (it holds {int(inside.sum())} of {len(rows)})"
+            )
+        centre_rest = codes[~inside].mean(0)
+        direction = codes[inside].mean(0) - centre_rest
+        direction = direction / direction.norm().clamp_min(1e-12)
+
+        def towards_group(inputs, covariates=None):
+            return (code(inputs, covariates) - centre_rest) @ direction
+
+        ig = IntegratedGradients(towards_group)
+        members = np.flatnonzero(inside)
+        signed = torch.zeros(x.shape[1], dtype=torch.float64)
+        absolute = torch.zeros(x.shape[1], dtype=torch.float64)
+        for s in range(0, len(members), batch_size):
+            part = members[s : s + batch_size]
+            attr = ig.attribute(
+                x[torch.as_tensor(part)],
+                baselines=baseline,
+                additional_forward_args=(None if cov is None else cov[torch.as_tensor(part)],),
+                n_steps=n_steps,
+            ).detach()
+            signed += attr.double().sum(0).cpu()
+            absolute += attr.abs().double().sum(0).cpu()
+        frame = pd.DataFrame(
+            {
+                "attribution": (signed / len(members)).numpy(),
+                "abs_attribution": (absolute / len(members)).numpy(),
+            },
+            index=names,
+        )
+        return frame.sort_values("attribution", ascending=False)
+
+
+def _part(cov, start: int, size: int):
+    return None if cov is None else cov[start : start + size]
