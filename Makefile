@@ -1,9 +1,10 @@
 # The two commands of the README. Both install what they need first (torch pinned to the CPU build
-# through constraints.txt), into the active Python environment.
+# through constraints.txt), into the active Python environment. `make wheel-check` (run by CI) builds
+# the wheel, installs it into a throw-away venv and runs `omicvae demo --quick` from an empty folder.
 PYTHON ?= python3
 PIP_INSTALL = $(PYTHON) -m pip install --quiet -c constraints.txt
 
-.PHONY: install install-test test demo
+.PHONY: install install-test test demo wheel-check
 
 install:
 	$(PIP_INSTALL) -e .
@@ -20,3 +21,6 @@ test: install-test
 
 demo: install
 	$(PYTHON) -m omicvae demo
+
+wheel-check: install
+	PYTHON=$(PYTHON) bash .ci/wheel_check
