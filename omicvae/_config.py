@@ -75,8 +75,7 @@ def _widths(name: str, value):
 def _one_of(choices: tuple[str, ...]) -> Callable:
     def check(name: str, value):
         if value not in choices:
-            shown = sorted(choices) if name.lstrip("-") == "activation" else choices
-            raise ValueError(f"{name} must be one of {shown}, got {value!r}")
+            raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
         return value
 
     return check
@@ -102,13 +101,10 @@ def setting(default, help: str, check: Callable, **cli) -> Any:
     check
         ``check(name, value) -> value``: raises a clear error, returns the normal form.
     **cli
-        How the command line shows the field: ``metavar``, ``flag`` (the switch of a boolean,
-        which sets the opposite of the default), ``pairs`` (a ``{modality: value}`` mapping given
-        as repeated ``NAME=VALUE``).
+        How the command line shows the field: ``metavar``, ``choices``, ``flag`` and
+        ``flag_help`` (the switch of a boolean, which sets the opposite of the default), ``pairs``
+        (a ``{modality: value}`` mapping given as repeated ``NAME=VALUE``).
     """
-    kind = dict if isinstance(default, Mapping) else None
-    if kind is not None:
-        return field(default_factory=kind, metadata=dict(help=help, check=check, cli=cli))
     return field(default=default, metadata=dict(help=help, check=check, cli=cli))
 
 
@@ -139,7 +135,9 @@ class NetworkConfig(_Checked):
         flag="--shared-trunk",
         flag_help="one MLP trunk for z and w in each encoder (the paper's setting)",
     )
-    activation: str = setting("relu", "activation of the MLPs", _one_of(ACTIVATIONS))
+    activation: str = setting(
+        "relu", "activation of the MLPs", _one_of(ACTIVATIONS), choices=ACTIVATIONS
+    )
     dropout: float = setting(0.0, "dropout rate of the MLPs", _probability, metavar="P")
     layer_norm: bool = setting(
         False,
@@ -209,9 +207,11 @@ class LikelihoodConfig(_Checked):
         _scales,
         pairs="NAME=SCALE",
     )
-    image_scale: float = setting(0.75, "fixed scale of the Laplace image likelihood", positive)
+    image_scale: float = setting(
+        0.75, "fixed scale of the Laplace image likelihood", positive, metavar="S"
+    )
     image_family: str = setting(
-        "laplace", "family of the image likelihood", _one_of(IMAGE_FAMILIES)
+        "laplace", "family of the image likelihood", _one_of(IMAGE_FAMILIES), choices=IMAGE_FAMILIES
     )
 
     def check_modalities(self, names: Iterable[str]) -> None:

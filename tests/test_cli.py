@@ -1,5 +1,6 @@
 """The ``omicvae`` command line: help, the quick demo, ``fit`` on TCGA-layout files, bad arguments."""
 
+import ast
 import subprocess
 import sys
 
@@ -226,3 +227,79 @@ def test_cli_trains_on_all_samples_and_says_why(captured_config, tmp_path, capsy
     help_text = " ".join(capsys.readouterr().out.split())
     assert "unlike the API's model.train(), which holds out 10%" in help_text
     assert "nothing here reads the validation loss" in help_text
+
+
+def _modules_after(argv):
+    """The top-level packages imported by ``python -m omicvae ARGV``, and what it printed."""
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['omicvae', *{list(argv)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('omicvae', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('MODULES', sorted({m.split('.')[0] for m in sys.modules}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    printed, _, modules = proc.stdout.rpartition("MODULES ")
+    return set(ast.literal_eval(modules)), printed
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["demo", "--help"], ["--version"]])
+def test_help_imports_neither_torch_nor_the_data_stack(argv):
+    modules, printed = _modules_after(argv)
+    assert printed.strip()
+    assert not modules & {"torch", "lightning", "scanpy", "pandas", "anndata"}, modules
+
+
+def test_model_options_are_generated_from_the_configuration(capsys):
+    from omicvae._config import DEFAULT_CONFIG, setting_fields
+    from omicvae.cli._options import option_name
+
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for f in setting_fields():
+        assert option_name(f.name) in help_text, f.name
+    assert "--no-diffusion" in help_text and "--raw-inputs" in help_text
+    assert "hidden widths of the MLP encoders (the paper: 128 64) [256 128]" in help_text
+    assert DEFAULT_CONFIG.network.encoder_hidden == (256, 128)
+
+
+def test_model_options_reach_the_model_settings(captured_config, tmp_path):
+    from omicvae._config import DEFAULT_CONFIG, PRESETS
+
+    out = ["--out", str(tmp_path / "d"), "--threads", "0"]
+    assert main(["demo", *out]) == 0
+    assert captured_config[-1].model == DEFAULT_CONFIG.to_flat()
+    given = ["--preset", "paper_tcga", "--n-shared", "8", "--encoder-hidden", "64", "32",
+             "--no-diffusion", "--likelihood-scale", "rna=0.5", "--activation", "gelu"]  # fmt: skip
+    assert main(["demo", *out, *given]) == 0
+    expected = PRESETS["paper_tcga"].replace(
+        n_shared=8, encoder_hidden=(64, 32), diffusion_prior=False,
+        likelihood_scale={"rna": 0.5}, activation="gelu",
+    ).to_flat()  # fmt: skip
+    assert captured_config[-1].model == expected
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--n-shared", "0"], "--n-shared must be a positive integer, got 0"),
+        (["--dropout", "1.5"], r"--dropout must be in [0, 1), got 1.5"),
+        (["--likelihood-scale", "rna=-1"], "--likelihood-scale['rna'] must be a positive"),
+        (["--likelihood-scale", "rna=big"], "the scale must be a number"),
+        (["--diffusion-sample-steps", "2000"], "cannot exceed diffusion_steps"),
+        # defect: the denoisers were built and sampled but never trained
+        (["--diffusion-weight", "0"], "diffusion_weight is --diffusion-weight"),
+    ],
+)
+def test_bad_model_options_exit_2_before_reading_data(captured_config, tmp_path, capsys, extra,
+                                                      message):  # fmt: skip
+    argv = ["fit", "--mod", "rna=missing.tsv", "--out", str(tmp_path / "x"), *extra]
+    assert main(argv) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "omicvae fit: error:" in err and message in err
+    assert "does not exist" not in err  # refused before the files were looked at
+    assert main(["demo", "--out", str(tmp_path / "d"), "--no-diffusion", "--diffusion-weight",
+                 "0", "--threads", "0"]) == 0  # fmt: skip

@@ -8,9 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._constants import LIKELIHOODS
-from ..model._params import DEFAULTS
-from ._inputs import FORMATS
+from ._options import add_model_options, model_settings
 from ._specs import (
     UsageError,
     check_known,
@@ -68,10 +66,39 @@ examples:
 """
 
 
+class _SubcommandParser(argparse.ArgumentParser):
+    """A sub-command's parser whose options are added when it is first used.
+
+    ``omicvae --help`` then builds no sub-command: the options of ``fit`` list the registered
+    likelihoods and file formats, which import torch and pandas.
+    """
+
+    def __init__(self, *args, add_options=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_options = add_options
+
+    def _complete(self) -> None:
+        if self._add_options is not None:
+            add_options, self._add_options = self._add_options, None
+            add_options(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._complete()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._complete()
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self._complete()
+        return super().format_usage()
+
+
 def _model_options(
     parser: argparse.ArgumentParser, epochs: int, quick_epochs: int | None = None
 ) -> None:
-    """Hyper-parameters and training options shared by both sub-commands.
+    """Hyper-parameters (generated from the configuration) and training options of both sub-commands.
 
     Parameters
     ----------
@@ -82,51 +109,7 @@ def _model_options(
     quick_epochs
         Default of ``--epochs`` under ``--quick`` (None: the sub-command has no ``--quick``).
     """
-    model = parser.add_argument_group(
-        "model (defaults: the paper's TCGA sizes and weights; inputs z-scored unless --raw-inputs)"
-    )
-    model.add_argument("--n-shared", type=int, default=16, metavar="N", help="dimension of z (16)")
-    model.add_argument(
-        "--n-private", type=int, default=32, metavar="N", help="dimension of each w (32)"
-    )
-    model.add_argument(
-        "--cross-mi-weight",
-        type=float,
-        default=10.0,
-        metavar="λ1",
-        help="weight of the cross-view InfoNCE on z (10)",
-    )
-    model.add_argument(
-        "--gen-aug-weight",
-        type=float,
-        default=1e-3,
-        metavar="λ2",
-        help="weight of the generative-augmentation loss (0.001)",
-    )
-    model.add_argument(
-        "--independence-weight",
-        type=float,
-        default=DEFAULTS["independence_weight"],
-        metavar="W",
-        help="weight of the term that keeps shared information out of the private codes "
-        f"({DEFAULTS['independence_weight']:g}; 0 is the paper)",
-    )
-    model.add_argument("--beta", type=float, default=2.5, help="weight of the prior terms (2.5)")
-    model.add_argument(
-        "--diffusion-weight",
-        type=float,
-        default=0.1,
-        metavar="W",
-        help="weight of the diffusion-prior loss (0.1)",
-    )
-    model.add_argument("--no-diffusion", action="store_true", help="Gaussian priors only")
-    model.add_argument(
-        "--raw-inputs",
-        action="store_true",
-        help="feed the encoders the values as they are (the paper's setting); by default each "
-        "input feature is z-scored with training-split statistics, which omics on very different "
-        "scales (read counts next to copy-number calls) need",
-    )
+    add_model_options(parser)
 
     train = parser.add_argument_group("training")
     quick = "" if quick_epochs is None else f"; {quick_epochs} with --quick, unless given"
@@ -185,26 +168,8 @@ def _model_options(
     out.add_argument("--save-model", action="store_true", help="also save the model to OUT/model")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``omicvae`` argument parser with its ``demo`` and ``fit`` sub-commands."""
-    from .. import __version__
-
-    parser = argparse.ArgumentParser(
-        prog="omicvae",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"omicvae {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{demo,fit}")
-    sub.required = True
-
-    demo = sub.add_parser(
-        "demo",
-        help="train IDMVAE on the shipped TCGA-ACC cohort and report",
-        description="Train IDMVAE on TCGA-ACC (92 patients; RNA, miRNA, CNV, protein, mutations with "
-        "their real missingness), cluster the shared embedding, predict the C1A/C1B subtype, test "
-        "survival across clusters, and write the results into --out.",
-    )
+def _demo_options(demo: argparse.ArgumentParser) -> None:
+    """The options of ``omicvae demo``."""
     demo.add_argument(
         "--out", type=Path, default=Path("omicvae_demo"), help="output folder (omicvae_demo/)"
     )
@@ -216,14 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _model_options(demo, DEMO_EPOCHS, QUICK["epochs"])
 
-    fit = sub.add_parser(
-        "fit",
-        help="run the same pipeline on your own data (.h5mu, .h5ad, CSV/TSV, TCGA files)",
-        description="Read your data (one .h5mu, an .h5ad per modality, or CSV/TSV matrices, TCGA\n"
-        "downloads included) and an optional clinical table, train IDMVAE and report.",
-        epilog=FIT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+
+def _fit_options(fit: argparse.ArgumentParser) -> None:
+    """The options of ``omicvae fit``."""
+    from ..distributions import likelihood_names
+    from ._inputs import FORMATS
+
     data = fit.add_argument_group("data")
     source = data.add_mutually_exclusive_group(required=True)
     source.add_argument(
@@ -273,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--likelihood",
         action="append",
         metavar="NAME=LIKELIHOOD",
-        help=f"likelihood of a modality, one of {', '.join(LIKELIHOODS)}; "
+        help=f"likelihood of a modality, one of {', '.join(likelihood_names())}; "
         "inferred and reported when omitted",
     )
     data.add_argument(
@@ -314,6 +277,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="path of the written MuData (OUT/idmvae.h5mu)",
     )
     _model_options(fit, 50)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``omicvae`` argument parser with its ``demo`` and ``fit`` sub-commands.
+
+    A sub-command's options are added when that sub-command is parsed or its help is shown.
+    """
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="omicvae",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"omicvae {__version__}")
+    sub = parser.add_subparsers(
+        dest="command", metavar="{demo,fit}", parser_class=_SubcommandParser
+    )
+    sub.required = True
+    sub.add_parser(
+        "demo",
+        add_options=_demo_options,
+        help="train IDMVAE on the shipped TCGA-ACC cohort and report",
+        description="Train IDMVAE on TCGA-ACC (92 patients; RNA, miRNA, CNV, protein, mutations with "
+        "their real missingness), cluster the shared embedding, predict the C1A/C1B subtype, test "
+        "survival across clusters, and write the results into --out.",
+    )
+    sub.add_parser(
+        "fit",
+        add_options=_fit_options,
+        help="run the same pipeline on your own data (.h5mu, .h5ad, CSV/TSV, TCGA files)",
+        description="Read your data (one .h5mu, an .h5ad per modality, or CSV/TSV matrices, TCGA\n"
+        "downloads included) and an optional clinical table, train IDMVAE and report.",
+        epilog=FIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     return parser
 
 
@@ -339,21 +338,11 @@ def resolve_epochs(args: argparse.Namespace) -> int:
 
 
 def _check_numbers(args: argparse.Namespace) -> None:
-    for name in ("n_shared", "n_private", "epochs", "batch_size"):
+    """The training options (the model options are checked by their configuration fields)."""
+    for name in ("epochs", "batch_size"):
         if getattr(args, name) <= 0:
             raise UsageError(
                 f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}"
-            )
-    for name in (
-        "cross_mi_weight",
-        "gen_aug_weight",
-        "independence_weight",
-        "beta",
-        "diffusion_weight",
-    ):
-        if getattr(args, name) < 0:
-            raise UsageError(
-                f"--{name.replace('_', '-')} must be non-negative, got {getattr(args, name)}"
             )
     if args.lr <= 0:
         raise UsageError(f"--lr must be positive, got {args.lr}")
@@ -366,17 +355,7 @@ def _check_numbers(args: argparse.Namespace) -> None:
 def _config(args: argparse.Namespace, out: Path):
     from ._pipeline import PipelineConfig
 
-    model = dict(
-        n_shared=args.n_shared,
-        n_private=args.n_private,
-        cross_mi_weight=args.cross_mi_weight,
-        gen_aug_weight=args.gen_aug_weight,
-        independence_weight=args.independence_weight,
-        beta=args.beta,
-        diffusion_prior=not args.no_diffusion,
-        diffusion_weight=args.diffusion_weight,
-        standardize_inputs=not args.raw_inputs,
-    )
+    model = dict(args.model_settings)
     train = dict(
         max_epochs=args.epochs,
         batch_size=args.batch_size,
@@ -535,6 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     resolve_epochs(args)
     try:
         _check_numbers(args)
+        args.model_settings = model_settings(args)  # before any data is read
         parse_devices(args.devices)
         if args.threads > 0:
             import torch

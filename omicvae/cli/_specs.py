@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .._constants import LIKELIHOODS
-
 __all__ = ["UsageError", "check_paths", "parse_devices", "parse_pairs"]
 
 
@@ -59,10 +57,13 @@ def check_known(pairs: dict[str, str], known: Iterable[str], option: str) -> Non
 
 def check_likelihoods(likelihoods: dict[str, str]) -> None:
     """Every value must be one of the supported likelihoods."""
+    from ..distributions import likelihood_names
+
+    known = list(likelihood_names())
     for name, lik in likelihoods.items():
-        if lik not in LIKELIHOODS:
+        if lik not in known:
             raise UsageError(
-                f"--likelihood {name}={lik}: unknown likelihood {lik!r}; choose one of {list(LIKELIHOODS)}"
+                f"--likelihood {name}={lik}: unknown likelihood {lik!r}; choose one of {known}"
             )
 
 
