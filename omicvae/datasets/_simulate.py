@@ -19,6 +19,8 @@ _LOADINGS = ("dense", "sparse")
 # that they never consume the main stream: labels, latent factors and the noise stay those of the
 # default call with the same seed.
 _AUX_STREAM = 0x5EED
+# Entropy of the stream of the count draws behind the ground truth (never touches the data's streams).
+_TRUTH_STREAM = 0x7247
 
 
 def _class_latent(rng, n_obs: int, n_classes: int, dim: int, spread: float):
@@ -218,7 +220,10 @@ def simulate(
           :meth:`omicvae.IDMVAE.variance_explained` measures it: ``1 - SS_res / SS_tot`` over the
           samples that have the modality, in its natural scale (``log1p`` of counts per 10,000
           for ``nb``/``poisson``, probabilities against the 0/1 data for ``bernoulli``, values
-          otherwise). Unlike the fractions above, they include the observation noise;
+          otherwise; for counts the prediction is the expected ``log1p`` of the observation,
+          averaged over 30 count draws with the sample's observed library size, the other
+          part then averaged over 30 samples). Unlike the fractions
+          above, they include the observation noise;
         - ``mdata[m].varm["shared_class_means"]``: per feature and shared class (columns ``S0``,
           ``S1``, ...), the true mean in the mean scale (counts per 10,000, probabilities or
           values) with the private factor marginalised (each sample paired with the private parts
@@ -252,6 +257,7 @@ def simulate(
         raise ValueError(f"loading must be one of {_LOADINGS}, got {loading!r}")
     rng = np.random.default_rng(seed)
     aux = np.random.default_rng([int(seed), _AUX_STREAM])
+    truth_rng = np.random.default_rng([int(seed), _TRUTH_STREAM])
     obs_names = pd.Index([f"sample_{i}" for i in range(n_obs)])
     shared_labels, shared = _class_latent(rng, n_obs, n_shared_classes, latent_dim, separation)
 
@@ -279,7 +285,7 @@ def simulate(
         eta_private = private_strength * h_private @ out_private
         truth = _variance_split(eta_shared, eta_private)
         keep = present[:, m]
-        r2_features, r2 = oracle_truth(x[keep], keep, eta_shared, eta_private, kind)
+        r2_features, r2 = oracle_truth(x[keep], keep, eta_shared, eta_private, kind, truth_rng)
         truth = pd.concat([truth, r2_features], axis=1)
         truth.index = [f"{name}_f{j}" for j in range(width)]
         labels = pd.Categorical([f"P{k}" for k in priv_labels])

@@ -18,6 +18,9 @@ COUNT_TOTAL = 1e4
 MAX_REFERENCES = 100
 """The other part is averaged over at most this many samples (evenly spaced)."""
 
+COUNT_DRAWS = 30
+"""For counts, the other part is averaged over this many samples, one count draw each (cost)."""
+
 _COUNTS = ("nb", "poisson")
 
 
@@ -46,21 +49,45 @@ def observed_natural(x: np.ndarray, noise: str) -> np.ndarray:
     return x
 
 
-def _references(n: int) -> np.ndarray:
-    return np.unique(np.linspace(0, n - 1, min(n, MAX_REFERENCES)).round().astype(int))
+def _references(n: int, k: int = MAX_REFERENCES) -> np.ndarray:
+    return np.unique(np.linspace(0, n - 1, min(n, k)).round().astype(int))
 
 
-def marginal(own: np.ndarray, others: np.ndarray, noise: str, scale, chunk: int = 64):
-    """Row ``i``: ``scale(own[i] + others[k])`` averaged over ``k``."""
+def _draw_natural(mean: np.ndarray, library: np.ndarray, noise: str, rng) -> np.ndarray:
+    """``log1p`` of counts per 10,000 of one draw from the count noise model (``mean`` per 10,000)."""
+    mu = mean / COUNT_TOTAL * library
+    if noise == "nb":
+        mu = rng.gamma(5.0, mu / 5.0)  # the simulator's dispersion
+    x = rng.poisson(mu)
+    return np.log1p(x / library * COUNT_TOTAL)
+
+
+def marginal(own, others, noise: str, scale, library=None, rng=None, chunk: int = 64):
+    """Row ``i``: ``scale(own[i] + others[k])`` averaged over ``k``.
+
+    With ``library`` (counts, natural scale): the average of ``log1p`` of one count draw per
+    ``k`` with row ``i``'s library size, an estimate of the expected natural-scale observation.
+    """
     out = np.empty_like(own)
     for start in range(0, own.shape[0], chunk):
         block = own[start : start + chunk, None, :] + others[None, :, :]
-        out[start : start + chunk] = scale(block, noise).mean(1)
+        if library is None:
+            out[start : start + chunk] = scale(block, noise).mean(1)
+        else:
+            lib = library[start : start + chunk, None, None]
+            out[start : start + chunk] = _draw_natural(
+                mean_scale(block, noise), lib, noise, rng
+            ).mean(1)
     return out
 
 
 def oracle_truth(
-    x: np.ndarray, keep: np.ndarray, eta_shared: np.ndarray, eta_private: np.ndarray, noise: str
+    x: np.ndarray,
+    keep: np.ndarray,
+    eta_shared: np.ndarray,
+    eta_private: np.ndarray,
+    noise: str,
+    rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, dict]:
     """Per-feature and pooled R^2 of the oracle's joint, shared and private predictions.
 
@@ -74,6 +101,10 @@ def oracle_truth(
         ``(n_obs, p)`` parts of the predictor.
     noise
         The modality's noise model.
+    rng
+        Draws of the count noise (counts only): the predictions of count data are expected values
+        of ``log1p`` of the observation (estimated by averaging :data:`COUNT_DRAWS` draws with the
+        sample's observed library size), as the model's ``variance_explained`` computes them.
 
     Returns
     -------
@@ -81,12 +112,21 @@ def oracle_truth(
         Columns ``joint_r2``, ``shared_r2``, ``private_r2`` (one row per feature; NaN for a
         constant feature) and ``{"joint", "shared", "private"}`` pooled over features.
     """
-    ref = _references(eta_shared.shape[0])
+    counts = noise in _COUNTS
+    ref = _references(eta_shared.shape[0], COUNT_DRAWS if counts else MAX_REFERENCES)
     s, p = eta_shared[keep], eta_private[keep]
+    if counts:
+        library = np.maximum(np.asarray(x, np.float64).sum(1), 1.0)
+        draws = dict(library=library, rng=rng)
+        repeated = np.zeros((len(ref), s.shape[1]))
+        joint = marginal(s + p, repeated, noise, natural_scale, **draws)
+    else:
+        draws = {}
+        joint = natural_scale(s + p, noise)
     predictions = {
-        "joint": natural_scale(s + p, noise),
-        "shared": marginal(s, eta_private[ref], noise, natural_scale),
-        "private": marginal(p, eta_shared[ref], noise, natural_scale),
+        "joint": joint,
+        "shared": marginal(s, eta_private[ref], noise, natural_scale, **draws),
+        "private": marginal(p, eta_shared[ref], noise, natural_scale, **draws),
     }
     y = observed_natural(x, noise)
     ss_tot = ((y - y.mean(0)) ** 2).sum(0)

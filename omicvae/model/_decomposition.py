@@ -6,6 +6,10 @@ the values themselves for ``normal``, ``laplace`` and ``image``. The *mean scale
 changes are taken: normalised expression (counts per :data:`COUNT_TOTAL`) for counts, the decoder
 mean otherwise.
 
+Predictions in the natural scale are expected values of the *observation* transformed as the data
+are: for counts they average ``log1p`` of draws from the likelihood (with the sample's own library
+size), not ``log1p`` of the mean, which Jensen's inequality makes too large for low counts.
+
 The *shared prediction* of a sample decodes its own z with w_m marginalised: the decoder output is
 averaged over the private codes of ``K`` reference samples (posterior means of w_m of samples that
 have the modality, a draw from the aggregate posterior). The *private prediction* is the converse:
@@ -113,20 +117,41 @@ def reference_rows(n: int, n_reference: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, n_reference, replace=False))
 
 
-def decode_scaled(model, m: int, z, w, cov, kind: str, scale: str) -> torch.Tensor:
-    """Decoder mean of ``m`` in the ``"natural"`` or ``"mean"`` scale (see the module docstring)."""
-    lib = None
-    if kind == "counts":
+def decode_scaled(
+    model, m: int, z, w, cov, kind: str, scale: str, library=None, generator=None
+) -> torch.Tensor:
+    """Decoder output of ``m`` in the ``"natural"`` or ``"mean"`` scale, one value per row.
+
+    ``"mean"``: the decoder mean (counts per :data:`COUNT_TOTAL` for counts). ``"natural"``: for
+    counts, one draw ``x`` from the likelihood with the row's ``library`` (its observed total),
+    transformed as the data are, ``log1p(x / library * COUNT_TOTAL)``: averaged over draws it
+    estimates the expected natural-scale value, which ``log1p`` of the mean would overestimate
+    (Jensen's inequality, large for low counts); for other modalities the mean.
+    """
+    if kind != "counts":
+        return model.module.decode_mean(m, z, w, cov, None)
+    if scale == "mean":
         lib = torch.full((z.shape[0], 1), COUNT_TOTAL, device=z.device, dtype=z.dtype)
-    mean = model.module.decode_mean(m, z, w, cov, lib)
-    if kind == "counts" and scale == "natural":
-        return torch.log1p(mean)
-    return mean
+        return model.module.decode_mean(m, z, w, cov, lib)
+    params = model.module.decode(m, z, w, cov)
+    x = model.module.likelihoods[m].sample(params, library, generator)
+    return torch.log1p(x / library * COUNT_TOTAL)
 
 
 @torch.no_grad()
 def decode_marginal(
-    model, m: int, own, others, cov, *, own_is_z: bool, kind: str, scale: str, chunk: int = 32768
+    model,
+    m: int,
+    own,
+    others,
+    cov,
+    *,
+    own_is_z: bool,
+    kind: str,
+    scale: str,
+    library=None,
+    generator=None,
+    chunk: int = 32768,
 ) -> np.ndarray:
     """For each row of ``own``: the decoder output averaged over the reference codes ``others``.
 
@@ -136,8 +161,11 @@ def decode_marginal(
         ``(n, d)`` codes of the samples (z when ``own_is_z``, else w_m).
     others
         ``(K, d')`` reference codes of the other latent.
-    cov
-        ``(n, c)`` covariates of the samples (kept with the sample), or None.
+    cov, library
+        ``(n, c)`` covariates and ``(n, 1)`` library sizes of the samples (kept with the
+        sample), or None.
+    generator
+        Random draws of the natural scale of counts (see :func:`decode_scaled`).
     chunk
         Decoded rows per forward pass.
 
@@ -155,9 +183,31 @@ def decode_marginal(
         mine = block.repeat_interleave(k, dim=0)
         theirs = others.repeat(b, 1)
         z, w = (mine, theirs) if own_is_z else (theirs, mine)
-        c = None if cov is None else cov[start : start + b].repeat_interleave(k, dim=0)
-        out = decode_scaled(model, m, z, w, c, kind, scale)
+        c, lib = (
+            None if t is None else t[start : start + b].repeat_interleave(k, dim=0)
+            for t in (cov, library)
+        )
+        out = decode_scaled(model, m, z, w, c, kind, scale, lib, generator)
         parts.append(out.reshape(b, k, -1).mean(1).double().cpu().numpy())
+    return np.concatenate(parts)
+
+
+@torch.no_grad()
+def decode_repeated(
+    model, m: int, z, w, cov, library, *, kind: str, draws: int, generator, chunk: int = 32768
+) -> np.ndarray:
+    """Natural-scale output of each row's own ``(z, w)``, averaged over ``draws`` draws (counts)."""
+    if kind != "counts":
+        return decode_scaled(model, m, z, w, cov, kind, "natural").double().cpu().numpy()
+    per = max(1, chunk // draws)
+    parts = []
+    for start in range(0, z.shape[0], per):
+        zb, wb, c, lib = (
+            None if t is None else t[start : start + per].repeat_interleave(draws, dim=0)
+            for t in (z, w, cov, library)
+        )
+        out = decode_scaled(model, m, zb, wb, c, kind, "natural", lib, generator)
+        parts.append(out.reshape(-1, draws, out.shape[-1]).mean(1).double().cpu().numpy())
     return np.concatenate(parts)
 
 
@@ -182,12 +232,18 @@ def decompose(
     model.module.eval()
     lat = modality_latents(model, mdata, m, batch_size)
     ref = torch.as_tensor(reference_rows(len(lat.rows), n_reference, seed), device=lat.z.device)
-    joint = decode_scaled(model, m, lat.z, lat.w, lat.cov, kind, "natural").double().cpu().numpy()
-    common = dict(kind=kind, scale="natural")
-    shared = decode_marginal(model, m, lat.z, lat.w[ref], lat.cov, own_is_z=True, **common)
-    private = decode_marginal(model, m, lat.w, lat.z[ref], lat.cov, own_is_z=False, **common)
     tensors = model._tensors(mdata)
     index = torch.as_tensor(lat.rows)
+    library = None
+    if tensors.library[m] is not None:
+        library = torch.clamp(tensors.library[m][index], min=1.0).to(lat.z.device)
+    generator = torch.Generator(device=lat.z.device).manual_seed(seed)
+    common = dict(kind=kind, scale="natural", library=library, generator=generator)
+    joint = decode_repeated(
+        model, m, lat.z, lat.w, lat.cov, library, kind=kind, draws=len(ref), generator=generator
+    )
+    shared = decode_marginal(model, m, lat.z, lat.w[ref], lat.cov, own_is_z=True, **common)
+    private = decode_marginal(model, m, lat.w, lat.z[ref], lat.cov, own_is_z=False, **common)
     x = tensors.rows(m, index)
-    library = None if tensors.library[m] is None else tensors.library[m][index]
-    return Decomposition(lat.rows, observed_natural(x, library, kind), joint, shared, private)
+    observed = observed_natural(x, None if library is None else library.cpu(), kind)
+    return Decomposition(lat.rows, observed, joint, shared, private)
