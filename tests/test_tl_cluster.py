@@ -65,3 +65,39 @@ def test_nan_rows_are_excluded():
 def test_missing_key_error():
     with pytest.raises(KeyError, match="'X_pca'.*key="):
         cluster(_make(), key="X_pca")
+
+
+def test_tied_embedding_clusters_without_sparse_efficiency_warning():
+    """A collapsed embedding (25 identical rows per point) made scanpy's exact search warn."""
+    import warnings
+
+    mdata = _make()
+    rng = np.random.default_rng(1)
+    mdata.obsm["X_tied"] = np.repeat(8 * rng.normal(size=(4, 3)), N // 4, axis=0)
+    truth = np.repeat(np.arange(4), N // 4).astype(str)
+    mdata.obs["tied_truth"] = truth
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # SparseEfficiencyWarning (or any other) fails the test
+        scores = cluster(mdata, key="X_tied", labels="tied_truth", key_added="tied")
+    assert scores.loc["tied_truth", "ari"] == pytest.approx(1.0)
+
+
+def test_neighbour_graph_is_scanpys_exact_graph():
+    """The transformer path gives scanpy's own exact neighbours and connectivities."""
+    import scanpy as sc
+
+    from omicvae._neighbors import neighbors_anndata
+
+    X = np.random.default_rng(2).normal(size=(150, 4)).astype(np.float32)
+    ours = neighbors_anndata(X, n_neighbors=10, random_state=0)
+    ref = ad.AnnData(obs=pd.DataFrame(index=np.arange(150).astype(str)))
+    ref.obsm["X_rep"] = X
+    sc.pp.neighbors(ref, n_neighbors=10, use_rep="X_rep", random_state=0)
+    # the connectivities (what Leiden and UMAP read) are scanpy's, entry for entry
+    a, b = ours.obsp["connectivities"].toarray(), ref.obsp["connectivities"].toarray()
+    np.testing.assert_array_equal(a > 0, b > 0)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # the distance graph holds scanpy's neighbours with their distances, plus the next one
+    a, b = ours.obsp["distances"].toarray(), ref.obsp["distances"].toarray()
+    assert ((b > 0) <= (a > 0)).all() and ((a > 0).sum(1) == (b > 0).sum(1) + 1).all()
+    np.testing.assert_allclose(a[b > 0], b[b > 0], rtol=1e-5)

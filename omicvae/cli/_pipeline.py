@@ -6,7 +6,6 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import matplotlib
 import matplotlib.pyplot as plt
 import mudata as md
 from mudata import MuData
-from scipy.sparse import SparseEfficiencyWarning
 
 from .._constants import SHARED_KEY
 from ..model import IDMVAE
@@ -94,14 +92,6 @@ def quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=r".*no `val_dataloader`.*")
 
 
-@contextmanager
-def _quiet_scanpy():
-    """Hide scanpy's sparse-efficiency note from its neighbour search on small data."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SparseEfficiencyWarning)
-        yield
-
-
 def _is_rank_zero() -> bool:
     from lightning.pytorch.utilities import rank_zero_only
 
@@ -168,15 +158,14 @@ def run_pipeline(
     files: dict[str, Path] = {}
     sections = [_report.training_summary(model)]
     compare = _columns(mdata, [*config.predict, *config.compare])
-    with _quiet_scanpy():
-        table = cluster(
-            mdata,
-            key=SHARED_KEY,
-            labels=compare or None,
-            key_added=CLUSTER_KEY,
-            resolution=config.resolution,
-            random_state=config.train.get("seed", 0),
-        )
+    table = cluster(
+        mdata,
+        key=SHARED_KEY,
+        labels=compare or None,
+        key_added=CLUSTER_KEY,
+        resolution=config.resolution,
+        random_state=config.train.get("seed", 0),
+    )
     sections.append(_report.cluster_summary(table, CLUSTER_KEY))
     for label in config.predict:
         try:
@@ -211,8 +200,7 @@ def run_pipeline(
         sections.append("Survival: skipped (the leiden clustering found a single cluster)")
 
     colors = _columns(mdata, [*config.predict, *config.compare[:1], CLUSTER_KEY])
-    with _quiet_scanpy():
-        fig = embeddings(mdata, color=colors, random_state=config.train.get("seed", 0))
+    fig = embeddings(mdata, color=colors, random_state=config.train.get("seed", 0))
     _save(fig, out / "umap_shared_private.png", files, "umap")
     _save(history(model), out / "training_curves.png", files, "history")
 

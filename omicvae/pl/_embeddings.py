@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-import anndata as ad
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -14,10 +13,10 @@ import scanpy as sc
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from mudata import MuData
-from sklearn.neighbors import KNeighborsTransformer
 
 from .._keys import resolve_keys
 from .._logging import logger
+from .._neighbors import neighbors_anndata
 from .._readers import as_list, get_obs_column, get_obsm, present_rows
 from ._utils import finish, one_panel
 
@@ -32,10 +31,6 @@ UMAP_PREFIX = "X_umap_"
 def _uns_key(key_added: str, key: str) -> str:
     """``uns`` key of the UMAP parameters: ``key_added`` without a leading ``X_``, then ``key``."""
     return (key_added[2:] if key_added.startswith("X_") else key_added) + key
-
-
-# below this many samples scanpy's neighbour search is exact (brute force); see _umap
-_EXACT_NEIGHBORS_BELOW = 8192
 
 
 def _panels(
@@ -66,22 +61,7 @@ def _panels(
 
 def _umap(X: np.ndarray, n_neighbors: int, min_dist: float, random_state: int) -> np.ndarray:
     """scanpy's UMAP of the rows of ``X``, on a throw-away AnnData."""
-    k = min(n_neighbors, X.shape[0] - 1)
-    tmp = ad.AnnData(obs=pd.DataFrame(index=np.arange(X.shape[0]).astype(str)))
-    tmp.obsm["X_rep"] = np.ascontiguousarray(X, dtype=np.float32)
-    # On small data scanpy runs an exact search and then sets the distance graph's diagonal in
-    # place; when ties (e.g. a collapsed embedding with many identical rows) leave a sample out of
-    # its own neighbour list, that assignment changes the sparsity structure and scipy warns
-    # (SparseEfficiencyWarning). Passing the same exact search as a transformer skips that step
-    # and gives the same neighbours, connectivities and UMAP.
-    transformer = (
-        KNeighborsTransformer(n_neighbors=k, mode="distance", algorithm="brute")
-        if X.shape[0] < _EXACT_NEIGHBORS_BELOW
-        else None
-    )
-    sc.pp.neighbors(
-        tmp, n_neighbors=k, use_rep="X_rep", random_state=random_state, transformer=transformer
-    )
+    tmp = neighbors_anndata(X, n_neighbors=n_neighbors, random_state=random_state)
     sc.tl.umap(tmp, min_dist=min_dist, random_state=random_state)
     return tmp.obsm["X_umap"]
 

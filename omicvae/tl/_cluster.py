@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 import scanpy as sc
@@ -12,25 +11,10 @@ from mudata import MuData
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .._keys import resolve_keys
+from .._neighbors import neighbors_anndata
 from ._utils import as_list, get_obsm, label_array, present_rows
 
-__all__ = ["cluster", "neighbors_anndata"]
-
-
-def neighbors_anndata(X: np.ndarray, *, n_neighbors: int, random_state: int) -> ad.AnnData:
-    """A throw-away AnnData holding ``X`` with scanpy's neighbour graph computed on it.
-
-    Keeps scanpy's graphs off the user's MuData.
-    """
-    tmp = ad.AnnData(obs=pd.DataFrame(index=np.arange(X.shape[0]).astype(str)))
-    tmp.obsm["X_rep"] = np.ascontiguousarray(X, dtype=np.float32)
-    sc.pp.neighbors(
-        tmp,
-        n_neighbors=min(n_neighbors, X.shape[0] - 1),
-        use_rep="X_rep",
-        random_state=random_state,
-    )
-    return tmp
+__all__ = ["cluster"]
 
 
 def cluster(
