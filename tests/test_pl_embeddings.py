@@ -142,3 +142,48 @@ def test_show_follows_scanpy_and_one_panel_takes_an_ax(monkeypatch):
     with pytest.raises(ValueError, match=r"ax: draws a single panel, but this plot has 2"):
         embeddings(mdata, color="digit", modality="b", ax=axes[1])
     plt.close(fig)
+
+
+def _legend_labels(ax):
+    legend = ax.get_legend()
+    return [] if legend is None else [t.get_text() for t in legend.get_texts()]
+
+
+def test_few_distinct_integers_are_drawn_as_categories():
+    """A stage 1-4 or cluster ids (numeric) get a legend; measurements keep a colour bar."""
+    mdata = _make()
+    rng = np.random.default_rng(3)
+    mdata.obs["stage"] = rng.integers(1, 5, size=N)  # int64
+    stage_float = rng.integers(1, 4, size=N).astype(float)
+    stage_float[:10] = np.nan  # missing stages, as read from a clinical table
+    mdata.obs["stage_float"] = stage_float
+    mdata.obs["age"] = rng.integers(20, 90, size=N)  # many distinct integers
+    colours = ["stage", "stage_float", "age", "depth"]
+    fig = embeddings(mdata, color=colours, basis=("shared",), show=False)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title().split("coloured by ")[1] for ax in panels] == colours
+    assert _legend_labels(panels[0]) == ["1", "2", "3", "4"]
+    assert _legend_labels(panels[1]) == ["NA", "1", "2", "3"]  # not "1.0"
+    assert _legend_labels(panels[2]) == [] and _legend_labels(panels[3]) == []
+    assert len(fig.axes) == len(panels) + 2  # colour bars for age and depth only
+    plt.close(fig)
+    fig = embeddings(mdata, color="stage", basis=("shared",), max_categories=0, show=False)
+    assert _legend_labels(fig.axes[0]) == [] and len(fig.axes) == 2  # scanpy's colour bar
+    plt.close(fig)
+    fig = embeddings(mdata, color="stage", basis=("shared",), max_categories=3, show=False)
+    assert len(fig.axes) == 2  # 4 distinct values > 3: a colour bar
+    plt.close(fig)
+    with pytest.raises(ValueError, match="max_categories must be >= 0"):
+        embeddings(mdata, color="stage", max_categories=-1, show=False)
+
+
+def test_discrete_codes_rule():
+    codes = pl_embeddings.discrete_codes
+    got = codes(pd.Series([3, 1, 2, 1]), 12)
+    assert got.tolist() == [3, 1, 2, 1] and got.cat.categories.tolist() == [1, 2, 3]
+    assert codes(pd.Series([1.0, np.nan, 2.0]), 12).isna().tolist() == [False, True, False]
+    assert codes(pd.Series([1, 2, None], dtype="Int64"), 12).cat.categories.tolist() == [1, 2]
+    for continuous in (pd.Series([0.5, 1.0]), pd.Series(range(13)), pd.Series([True, False])):
+        assert codes(continuous, 12) is None
+    assert codes(pd.Series(range(12)), 12) is not None
+    assert codes(pd.Series([np.inf, 1.0]), 12) is None

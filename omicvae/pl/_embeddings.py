@@ -106,11 +106,47 @@ def _umap_coords(
     return xy.astype(np.float64)
 
 
-def _scatter(ax: Axes, xy: np.ndarray, values: pd.Series, size: float, legend: bool) -> None:
+MAX_CATEGORIES = 12
+"""Default ``max_categories`` of :func:`embeddings`."""
+
+
+def discrete_codes(values: pd.Series, max_categories: int) -> pd.Series | None:
+    """A numeric column as categories when it holds few distinct integers, else None.
+
+    Integer-valued numbers (``1``, ``2.0``; missing values allowed) with at most
+    ``max_categories`` distinct values are labels such as a stage 1-4 or cluster ids: they are
+    returned as a categorical Series of integers in increasing order (missing stays missing).
+    Anything else (fractions, more distinct values, non-numeric, bool) gives None.
+    """
+    if max_categories < 1 or not pd.api.types.is_numeric_dtype(values):
+        return None
+    if pd.api.types.is_bool_dtype(values):
+        return None
+    known = values.dropna().to_numpy(dtype=float)
+    if known.size == 0 or not np.isfinite(known).all() or (known != np.round(known)).any():
+        return None
+    distinct = np.unique(known)
+    if len(distinct) > max_categories:
+        return None
+    present = values.notna().to_numpy()
+    codes = np.full(len(values), None, dtype=object)
+    codes[present] = values.to_numpy()[present].astype(float).astype(np.int64)
+    categories = distinct.astype(np.int64)
+    return pd.Series(pd.Categorical(codes, categories=categories), index=values.index)
+
+
+def _scatter(
+    ax: Axes, xy: np.ndarray, values: pd.Series, size: float, legend: bool, max_categories: int
+) -> None:
     """Scatter coloured by a categorical (legend) or numeric (colour bar) column."""
-    categorical = not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
-    if categorical:
+    discrete = discrete_codes(values, max_categories)
+    if discrete is not None:
+        cats = discrete.array
+    elif not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         cats = pd.Categorical(values.astype(object).where(values.notna()))
+    else:
+        cats = None
+    if cats is not None:
         cmap = plt.get_cmap("tab10" if len(cats.categories) <= 10 else "tab20")
         missing = cats.codes < 0
         if missing.any():
@@ -149,6 +185,7 @@ def embeddings(
     point_size: float | None = None,
     panel_size: float = 3.2,
     recompute: bool = False,
+    max_categories: int = MAX_CATEGORIES,
     key_added: str = UMAP_PREFIX,
     ax: Axes | None = None,
     save: str | Path | None = None,
@@ -173,7 +210,9 @@ def embeddings(
     mdata
         Data with the embeddings in ``.obsm``.
     color
-        ``mdata.obs`` column(s) to colour by (categorical → legend, numeric → colour bar).
+        ``mdata.obs`` column(s) to colour by: categories (strings, categoricals, booleans, and
+        numeric columns of few distinct integers, see ``max_categories``) with a legend, other
+        numbers with a colour bar.
     modality
         Modalities whose private (and, when given, per-modality shared) embeddings are drawn;
         default: all with a private embedding, next to the joint shared embedding.
@@ -197,6 +236,11 @@ def embeddings(
         Size of one panel in inches.
     recompute
         Recompute the UMAPs even when ``mdata`` holds them (see above).
+    max_categories
+        A numeric colour column whose values are all integers (``2`` or ``2.0``; missing values
+        allowed) with at most this many distinct values, e.g. a tumour stage 1-4 or cluster ids,
+        is drawn as categories with a legend, in increasing order; otherwise with a colour bar.
+        ``0`` draws every numeric column with a colour bar (as scanpy does).
     key_added
         Prefix of the ``.obsm`` keys that receive the UMAPs (see above).
     ax
@@ -212,6 +256,10 @@ def embeddings(
     -------
     The figure (of ``ax`` when given).
     """
+    if isinstance(max_categories, bool) or not isinstance(max_categories, int | np.integer):
+        raise TypeError(f"max_categories must be an integer, got {max_categories!r}")
+    if max_categories < 0:
+        raise ValueError(f"max_categories must be >= 0, got {max_categories}")
     colors = as_list(color)
     if not colors:
         raise ValueError("color: expected at least one mdata.obs column")
@@ -258,7 +306,14 @@ def embeddings(
         for j, (title, key) in enumerate(panels):
             panel = axes[r, j]
             have, xy = coords[key]
-            _scatter(panel, xy, columns[c][have], size, legend=j == len(panels) - 1)
+            _scatter(
+                panel,
+                xy,
+                columns[c][have],
+                size,
+                legend=j == len(panels) - 1,
+                max_categories=max_categories,
+            )
             panel.set_title(f"{title}\ncoloured by {c}", fontsize="medium")
             panel.set_xticks([])
             panel.set_yticks([])
