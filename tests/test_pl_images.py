@@ -157,3 +157,22 @@ def test_show_follows_scanpy_and_history_takes_an_ax(monkeypatch):
     finally:
         sc.settings.autoshow = autoshow
     assert len(shown) == 3
+
+
+def test_history_draws_cross_mi_chance_when_given_the_batch_size():
+    from omicvae.pl._history import cross_mi_chance
+
+    assert cross_mi_chance(3, 128) == pytest.approx(3 * np.log(255))  # 16.62
+    assert cross_mi_chance(2, 128) == pytest.approx(11.0825, abs=1e-4)
+    with pytest.raises(ValueError, match="n_modalities must be an integer >= 2"):
+        cross_mi_chance(1, 128)
+    model = FakeModel([0], [0], likelihoods={"a": "nb", "b": "normal", "c": "bernoulli"})
+    fig = history(model, keys=["cross_mi", "loss"], batch_size=128, show=False)
+    panel = fig.axes[0]
+    lines = [ln for ln in panel.get_lines() if ln.get_label().startswith("chance")]
+    assert len(lines) == 1 and lines[0].get_ydata()[0] == pytest.approx(3 * np.log(255))
+    assert "chance 16.62" in [t.get_text() for t in panel.get_legend().get_texts()]
+    assert not [ln for ln in fig.axes[1].get_lines() if ln.get_label().startswith("chance")]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="needs the model"):
+        history(model.history, batch_size=128, show=False)
