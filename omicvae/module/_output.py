@@ -18,7 +18,9 @@ class LossOutput:
     terms
         Every term as a scalar tensor, in the order it was computed: ``elbo`` (L_MMVAE+),
         ``reconstruction``, ``kl`` (the two parts of the ELBO), ``cross_mi``, ``gen_aug``, ``independence`` and
-        ``diffusion`` (unweighted, as in method.md), so they can be logged separately.
+        ``diffusion`` (unweighted, as in method.md), so they can be logged separately; a term whose
+        weight is 0 is absent, and a term added with ``IDMVAEModule.add_loss_term`` appears under
+        its name.
     """
 
     loss: torch.Tensor
