@@ -14,7 +14,6 @@ import matplotlib.pyplot as plt
 import mudata as md
 from mudata import MuData
 
-from .._constants import SHARED_KEY
 from ..model import IDMVAE
 from ..pl import embeddings, history, kaplan_meier
 from ..tl import cluster, predict_labels, survival
@@ -158,9 +157,11 @@ def run_pipeline(
     files: dict[str, Path] = {}
     sections = [_report.training_summary(model)]
     compare = _columns(mdata, [*config.predict, *config.compare])
+    # the embeddings this model just wrote (config.train may give them a key_prefix)
+    prefix = config.train.get("key_prefix")
     table = cluster(
         mdata,
-        key=SHARED_KEY,
+        key_prefix=prefix,
         labels=compare or None,
         key_added=CLUSTER_KEY,
         resolution=config.resolution,
@@ -173,6 +174,7 @@ def run_pipeline(
                 mdata,
                 label=label,
                 representation=["z", "z+w"],
+                key_prefix=prefix,
                 n_splits=config.n_splits,
                 random_state=config.train.get("seed", 0),
             )
@@ -200,7 +202,9 @@ def run_pipeline(
         sections.append("Survival: skipped (the leiden clustering found a single cluster)")
 
     colors = _columns(mdata, [*config.predict, *config.compare[:1], CLUSTER_KEY])
-    fig = embeddings(mdata, color=colors, random_state=config.train.get("seed", 0))
+    fig = embeddings(
+        mdata, color=colors, key_prefix=prefix, random_state=config.train.get("seed", 0)
+    )
     _save(fig, out / "umap_shared_private.png", files, "umap")
     _save(history(model), out / "training_curves.png", files, "history")
 
