@@ -29,9 +29,7 @@ def setup_uns_mudata(seed=0):
     img = toy_modality(rng.random((20, 12)), names[:20], "px", uns={"image_shape": [3, 2, 2]})
     tok = toy_modality(rng.integers(0, 5, size=(25, 3)).astype(float), names[5:], "t")
     batch = pd.Categorical(["b", "a", "c"] * 10, categories=["c", "b", "a"])
-    return make_mudata(
-        {"rna": rna, "prot": prot, "img": img, "tok": tok}, obs={"batch": batch}
-    )
+    return make_mudata({"rna": rna, "prot": prot, "img": img, "tok": tok}, obs={"batch": batch})
 
 
 def setup_uns_kwargs():
@@ -119,7 +117,9 @@ def test_not_set_up_and_unreadable_records_are_refused():
         MMVAEPlus(mdata)
     IDMVAE.setup_mudata(mdata, modalities=["rna", "prot"])
     del mdata.uns[SETUP_UNS_KEY]["modalities"]["prot"]
-    with pytest.raises(ValueError, match=r"cannot be read.*'prot'.*setup_mudata\(mdata, \.\.\.\) again"):
+    with pytest.raises(
+        ValueError, match=r"cannot be read.*'prot'.*setup_mudata\(mdata, \.\.\.\) again"
+    ):
         IDMVAE(mdata)
 
 
