@@ -298,6 +298,8 @@ class IDMVAE(InterpretationMixin):
             Passed to :class:`lightning.pytorch.Trainer` (``strategy="ddp"`` for several GPUs or nodes).
         train_size
             Fraction of samples used for training; the rest is the validation split (1: none).
+            The ``omicvae`` command defaults to 1.0 instead: nothing there reads the validation
+            loss, so it trains on every sample.
         early_stopping, early_stopping_patience
             Stop when the validation loss has not improved for this many epochs.
         seed
