@@ -22,7 +22,7 @@ def _probe_table(seed: int, cross_mi_weight: float):
     model.train(max_epochs=100, batch_size=128, seed=seed, **QUIET)
     private = {m: f"private_label_{m}" for m in mdata.mod}
     table = ov.tl.disentanglement(
-        mdata, shared_label="shared_label", private_labels=private, seed=seed
+        mdata, shared_label="shared_label", private_labels=private, random_state=seed
     )
     return table.loc["mean"]
 
