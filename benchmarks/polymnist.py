@@ -130,7 +130,7 @@ def run_variant(name: str, mdata, train, args) -> dict:
         shared_label="digit",
         private_labels={v: f"quadrant_{v}" for v in views},
         split="split",
-        seed=args.seed,
+        random_state=args.seed,
     )
     coherence = ov.tl.coherence(
         model,
@@ -138,7 +138,7 @@ def run_variant(name: str, mdata, train, args) -> dict:
         shared_label="digit",
         n_unconditional=args.n_unconditional,
         split="split",
-        seed=args.seed,
+        random_state=args.seed,
     )
     mean = probes.loc["mean"]
     return {
