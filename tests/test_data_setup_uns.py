@@ -164,3 +164,15 @@ def test_checked_matrices_are_still_checked_for_another_likelihood():
     with pytest.raises(ValueError, match="modality 'prot'"):
         build_tensors(mdata, read_setup(mdata))
     build_tensors(mdata, registry)  # the registry it was checked for still passes
+
+
+def test_setting_up_a_view_leaves_its_parent_alone():
+    mdata = setup_uns_mudata()
+    before = snapshot_mudata(mdata)
+    with md.set_options(pull_on_update=False):
+        view = mdata[mdata.obs_names[:20]]
+    with pytest.warns(UserWarning, match="view"):  # anndata's ImplicitModificationWarning
+        IDMVAE.setup_mudata(view, modalities=["rna", "prot"], layers={"rna": "counts"})
+    assert SETUP_UNS_KEY in view.uns and not view.is_view
+    assert_mudata_unchanged(mdata, before, allowed_uns=())
+    assert read_setup(view).modality_names() == ("rna", "prot")

@@ -137,6 +137,9 @@ class IDMVAE(InterpretationMixin):
         The data are never modified: the registry (modalities, layers, likelihoods, features,
         batch categories) is recorded in ``mdata.uns["omicvae_setup"]``, the one key this writes,
         so a ``mdata.copy()``, a subset or a ``write_h5mu`` / ``read_h5mu`` round trip stays set up.
+        A view (``mdata[cells]`` without ``.copy()``) becomes an actual MuData when the key is
+        written, as with scanpy's functions (anndata warns); the MuData it was taken from is not
+        changed.
         Each modality's values are checked here; training on the same matrices does not scan them
         again.
         """
