@@ -105,3 +105,83 @@ def test_benchmarks_mmvae_plus_rows_fix_what_mmvaeplus_fixes(sim_mdata):
     ov.IDMVAE.setup_mudata(sim_mdata)
     fixed = ov.MMVAEPlus(sim_mdata).hyperparameters
     assert {k: fixed[k] for k in _common.MMVAE_PLUS} == _common.MMVAE_PLUS
+
+
+def _speed():
+    sys.path.insert(0, str(BENCH))
+    import speed
+
+    return speed
+
+
+def test_speed_md_is_the_report_of_the_committed_speed_json():
+    speed = _speed()
+    res = json.loads((BENCH / "results" / "speed.json").read_text())
+    md = (BENCH / "results" / "speed.md").read_text()
+    assert speed.markdown(res) == md
+    readme = (BENCH.parent / "README.md").read_text()
+    section = readme[readme.index("### Speed") : readme.index("## GPUs")]
+    floor = (BENCH / "results" / "speed_kernel_floor.md").read_text()
+    for number in ("2226", "45.5", "3826", "2611", "2897", "11344", "3284"):
+        assert number in section and number in md, number
+    for number in ("5931", "3475", "2.55 GFLOP", "21.6 ms", "15.3 ms", "36.8 ms"):
+        assert number in section and number in floor, number
+    pooled = json.loads((BENCH / "results" / "speed_ab.json").read_text())["pooled_ratios"]
+    for ratio in ("1.16", "1.09", "1.37"):
+        assert f"{ratio}×" in section
+    assert [round(r["median"], 2) for r in pooled.values()] == [1.16, 1.09, 1.37]
+
+
+def test_speed_models_come_from_the_presets(sim_mdata):
+    import omicvae as ov
+    from omicvae._config import PRESETS
+
+    speed = _speed()
+    small = dict(speed.TCGA, n_obs=40, n_features=10)
+    paper = speed.build(dict(small, model="paper_tcga")).hyperparameters
+    assert paper == PRESETS["paper_tcga"].to_flat()
+    mmvae = speed.build(dict(small, model="mmvaeplus")).hyperparameters
+    assert mmvae == {**paper, **speed.C.MMVAE_PLUS}
+    ov.IDMVAE.setup_mudata(sim_mdata)
+    defaults = speed.build(dict(small, model="defaults")).hyperparameters
+    assert defaults == ov.IDMVAE(sim_mdata).hyperparameters
+
+
+def test_speed_measures_an_epoch_and_a_raw_step_in_a_fresh_process():
+    speed = _speed()
+    cfg = dict(speed.TCGA, n_obs=48, n_features=8, batch_size=16)
+    epoch = speed.measure("epoch", kind="epoch", cfg=cfg, threads=1, repeats=1, limit_batches=2)
+    assert len(epoch["epoch_s_all"]) == 2 and epoch["epoch_extrapolated"]
+    assert epoch["samples_per_s"] == pytest.approx(48 / epoch["epoch_s"])
+    step = speed.measure("step", kind="step", cfg=cfg, threads=1, repeats=1)
+    assert step["samples_per_s"] == pytest.approx(16 / step["step_s"])
+    assert step["threads"] == 1 and step["rss_peak_mb"] > 0 and step["load1"] >= 0
+
+
+def test_speed_writes_the_table_and_the_ab_comparison(tmp_path, monkeypatch):
+    speed = _speed()
+    jobs = []
+
+    def fake_measure(label, tree=None, **job):
+        jobs.append((label, tree, job))
+        rate = 100.0 * (2 if tree == "new" else 1) * (1.5 if job.get("compile") else 1)
+        out = {"samples_per_s": rate, "threads": job["threads"], "rss_peak_mb": 1.0, "load1": 0.1}
+        out.update(step_s=0.1) if job["kind"] == "step" else out.update(epoch_s=1.0)
+        return out
+
+    monkeypatch.setattr(speed, "measure", fake_measure)
+    speed.main(speed.parse(["--compile", "--out", str(tmp_path)]))
+    res = json.loads((tmp_path / "speed.json").read_text())
+    assert {"tcga_step_t2", "tcga_epoch_t2", "tcga_epoch_compiled", "mmvaeplus_epoch"} <= set(
+        res["runs"]
+    )
+    assert list(res["scaling"]["samples"]) == ["1000", "10000", "100000"]
+    assert (tmp_path / "speed.md").read_text() == speed.markdown(res)
+    assert all(job["cfg"]["model"] in ("paper_tcga", "mmvaeplus", "defaults") for _, _, job in jobs)
+
+    speed.main(speed.parse(["--ab", "a=old", "--ab", "b=new", "--compile", "--rounds", "2",
+                            "--out", str(tmp_path)]))  # fmt: skip
+    ab = json.loads((tmp_path / "speed_ab.json").read_text())
+    assert len(ab["rounds"]) == 2
+    assert ab["ratios"]["b / a, raw step"]["median"] == pytest.approx(2.0)
+    assert ab["ratios"]["torch.compile / eager, raw step"]["per_round"] == [1.5, 1.5]
