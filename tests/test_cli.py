@@ -303,3 +303,11 @@ def test_bad_model_options_exit_2_before_reading_data(captured_config, tmp_path,
     assert "does not exist" not in err  # refused before the files were looked at
     assert main(["demo", "--out", str(tmp_path / "d"), "--no-diffusion", "--diffusion-weight",
                  "0", "--threads", "0"]) == 0  # fmt: skip
+
+
+def test_key_prefix_reaches_training(captured_config, tmp_path):
+    out = str(tmp_path / "d")
+    assert main(["demo", "--quick", "--out", out, "--threads", "0", "--key-prefix", "X_run2"]) == 0
+    assert main(["demo", "--quick", "--out", out, "--threads", "0"]) == 0
+    assert captured_config[0].train["key_prefix"] == "X_run2"
+    assert "key_prefix" not in captured_config[1].train  # the model's own default prefix

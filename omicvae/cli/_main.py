@@ -135,6 +135,13 @@ def _model_options(
         "--seed", type=int, default=0, help="seed of weights, split and shuffling (0)"
     )
     train.add_argument(
+        "--key-prefix",
+        default=None,
+        metavar="PREFIX",
+        help="prefix of the .obsm keys the embeddings are written under, e.g. X_run2 gives "
+        "X_run2_shared (default: X_idmvae)",
+    )
+    train.add_argument(
         "--accelerator",
         default="auto",
         help="Lightning accelerator: auto, cpu, gpu, cuda, mps (auto)",
@@ -368,6 +375,8 @@ def _config(args: argparse.Namespace, out: Path):
         enable_progress_bar=not args.no_progress,
         compile=args.compile,
     )
+    if args.key_prefix is not None:
+        train["key_prefix"] = args.key_prefix
     return PipelineConfig(
         out=out, model=model, train=train, resolution=args.resolution, save_model=args.save_model
     )
