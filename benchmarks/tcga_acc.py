@@ -150,7 +150,7 @@ def run(args, t0):
                 train_names=split["train"],
                 eval_names=split["test"],
                 representation=["z", "z+w"],
-                **C.vae_prefixes(cls),
+                **C.vae_prefixes(full, cls),
             )
             red = C.redundancy(full, cls, MODS, layers=setup["layers"], seed=s)
             r = C.vae_record(rows, label, cls, cfg, diff)
@@ -228,7 +228,7 @@ def run(args, t0):
                 model_kwargs=mk,
                 train_kwargs=dict(cfg["train"], seed=s),
             )
-            key = f"{cls._obsm_prefix}_shared"
+            key = C.embedding_record(full, cls)["shared"]
             _cluster_record(full, clustering, label, key, s)
         if not args.no_mofa:
             C.write_mofa(
@@ -424,7 +424,7 @@ def markdown(payload, meta) -> str:
             "",
             C.markdown_table(cl_head, cl_body),
             "",
-            "Settings: `" + C.json.dumps(payload["settings"], default=C._default) + "`",
+            "Settings: `" + C.json.dumps(payload["settings"], default=C.json_default) + "`",
             "",
         ]
     )

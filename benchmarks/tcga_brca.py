@@ -137,7 +137,7 @@ def _vae_scores(model_cls, full, split, cfg, eval_part, seed, diffusion=None, re
         train_names=split["train"],
         eval_names=split[eval_part],
         representation=["z", "z+w"],
-        **C.vae_prefixes(model_cls),
+        **C.vae_prefixes(full, model_cls),
     )
     if redundancy:
         return sc, seconds, C.redundancy(full, model_cls, MODS, seed=seed)
@@ -314,7 +314,7 @@ def run_final(args, t0):
                 train_names=split["train"],
                 eval_names=split["validation"],
                 representation=["z", "z+w"],
-                **C.vae_prefixes(cls),
+                **C.vae_prefixes(full, cls),
             )
             r = C.vae_record(rows, label, cls, cfg, diff)
             r["per_split"].append(
@@ -485,7 +485,7 @@ def markdown(payload: dict, meta: dict) -> str:
             C.markdown_table(header, anchor_rows),
             "",
             "Selected settings: `"
-            + C.json.dumps(payload["selected_settings"], default=C._default)
+            + C.json.dumps(payload["selected_settings"], default=C.json_default)
             + "`",
             "",
             search_markdown(Path(payload.get("_out", C.RESULTS)) / "tcga_brca_search.json"),
@@ -501,7 +501,7 @@ def search_markdown(path: Path) -> str:
     body = [
         [
             r["name"],
-            "`" + C.json.dumps(r["diff"], default=C._default) + "`",
+            "`" + C.json.dumps(r["diff"], default=C.json_default) + "`",
             f"{r['z_accuracy']:.3f}",
             f"{r['z_f1_macro']:.3f}",
             f"{r['z+w_accuracy']:.3f}",
@@ -514,7 +514,7 @@ def search_markdown(path: Path) -> str:
             "## Hyper-parameter search (validation patients only)",
             "",
             d["protocol"],
-            f" Base: `{C.json.dumps(d['base'], default=C._default)}`. Selected: **{d['selected']}**."
+            f" Base: `{C.json.dumps(d['base'], default=C.json_default)}`. Selected: **{d['selected']}**."
             + (
                 f" Defined but not run in this search: {', '.join(d['not_run'])}."
                 if d.get("not_run")

@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from omicvae.datasets._polymnist import polymnist_quadrant  # noqa: E402
+from omicvae.datasets import polymnist_quadrant  # noqa: E402
 
 QUADRANT_NAMES = {0: "TR", 1: "TL", 2: "BL", 3: "BR"}
 OUT = Path(__file__).resolve().parents[2] / "docs" / "images" / "polymnist_quadrant.png"
