@@ -271,6 +271,9 @@ def run_ab(args) -> dict:
 
 
 # ------------------------------------------------------------------------------------- report
+COLUMNS = ["s/epoch", "samples/s", "peak RSS MB", "load"]
+
+
 def _cells(r: dict, step: dict | None = None, research: int | None = None) -> list[str]:
     """ms/step, s/epoch, samples/s, peak RSS and load of an epoch run (and its raw step)."""
     if "failed" in r:
@@ -290,10 +293,16 @@ def markdown(res: dict) -> str:
     """The speed table of a ``speed.json``: the rows the README quotes, then the scaling rows."""
     env, runs, th = res["environment"], res["runs"], res["settings"]["threads"]
     epoch, step = runs[f"tcga_epoch_t{th}"], runs[f"tcga_step_t{th}"]
-
-    def line(name: str, run: dict, step: dict | None = None, research: int | None = None) -> str:
-        return f"| {name} | " + " | ".join(_cells(run, step, research)) + " |"
-
+    rows = [["IDMVAE, `model.train()`", *_cells(epoch, step, RESEARCH["tcga_samples_per_s"])]]
+    for key, name, research in (
+        ("tcga_epoch_compiled", "IDMVAE, `model.train(compile=True)`", None),
+        ("mmvaeplus_epoch", "MMVAE+ objective, same networks", RESEARCH["mmvaeplus_samples_per_s"]),
+        ("defaults_epoch", "package defaults (not the paper's network)", None),
+    ):
+        if key in runs:
+            rows.append([name, *_cells(runs[key], research=research)])
+    if "tcga_epoch_cuda" in runs:
+        rows.append(["IDMVAE on CUDA", *_cells(runs["tcga_epoch_cuda"], runs["tcga_step_cuda"])])
     lines = [
         "# Training speed",
         "",
@@ -304,33 +313,16 @@ def markdown(res: dict) -> str:
         "modalities of 100 features, batch 128, every loss term on (`benchmarks/speed.py`). "
         "`load`: the 1-minute load average when the measurement started.",
         "",
-        "| run | ms/step (raw) | s/epoch | samples/s | peak RSS MB | load |",
-        "|---|---|---|---|---|---|",
-        line("IDMVAE, `model.train()`", epoch, step, RESEARCH["tcga_samples_per_s"]),
+        C.markdown_table(["run", "ms/step (raw)", *COLUMNS], rows),
     ]
-    for key, name, research in (
-        ("tcga_epoch_compiled", "IDMVAE, `model.train(compile=True)`", None),
-        ("mmvaeplus_epoch", "MMVAE+ objective, same networks", RESEARCH["mmvaeplus_samples_per_s"]),
-        ("defaults_epoch", "package defaults (not the paper's network)", None),
-    ):
-        if key in runs:
-            lines.append(line(name, runs[key], research=research))
-    if "tcga_epoch_cuda" in runs:
-        lines.append(line("IDMVAE on CUDA", runs["tcga_epoch_cuda"], runs["tcga_step_cuda"]))
     if "samples_per_s" in epoch:
         ratio = epoch["samples_per_s"] / RESEARCH["tcga_samples_per_s"]
         goal = f"the goal: 3x, {GOAL} samples/s"
         lines += ["", f"`model.train()`: {ratio:.2f}x the research code ({goal})."]
-    lines += [
-        "",
-        "## Scaling: one size of the configuration above varied, `model.train()`",
-        "",
-    ]
-    for axis, runs_by_size in res["scaling"].items():
-        lines += [f"| {axis} | s/epoch | samples/s | peak RSS MB | load |", "|---|---|---|---|---|"]
-        for size, run in runs_by_size.items():
-            lines.append(f"| {size} | " + " | ".join(_cells(run)[1:]) + " |")
-        lines.append("")
+    lines += ["", "## Scaling: one size of the configuration above varied, `model.train()`", ""]
+    for axis, by_size in res["scaling"].items():
+        table = [[size, *_cells(run)[1:]] for size, run in by_size.items()]
+        lines += [C.markdown_table([axis, *COLUMNS], table), ""]
     return "\n".join(lines)
 
 
@@ -348,6 +340,7 @@ def parse(argv=None):
 
 
 def main(args) -> None:
+    """Write the table (``speed.json``, ``speed.md``), the A/B comparison, or only the report."""
     out = Path(args.out)
     if args.report:
         res = json.loads(Path(args.report).read_text())
@@ -357,7 +350,7 @@ def main(args) -> None:
     head["settings"] = {k: v for k, v in vars(args).items() if k in ("threads", "repeats")}
     out.mkdir(parents=True, exist_ok=True)
     if args.ab:
-        C.write_json(out / "speed_ab.json", {**head, "rounds": args.rounds, **run_ab(args)})
+        C.write_json(out / "speed_ab.json", {**head, **run_ab(args)})
         return
     res = {**head, **run_table(args)}
     C.write_json(out / "speed.json", res)
