@@ -319,3 +319,16 @@ def test_training_on_a_handful_of_samples_warns(n_obs):
     model = IDMVAE(mdata, **TINY)
     with pytest.warns(UserWarning, match=f"training on {n_obs} samples: too few"):
         model.train(max_epochs=1, train_size=1.0, **QUIET)
+
+
+@pytest.mark.parametrize("preset", ["paper_tcga", "paper_polymnist"])
+def test_mmvaeplus_of_a_preset_is_that_presets_ablation(sim_mdata, preset):
+    from omicvae.model._params import PRESETS
+
+    MMVAEPlus.setup_mudata(sim_mdata)
+    model = MMVAEPlus(sim_mdata, preset=preset)
+    for key, value in PRESETS[preset].items():
+        if key in MMVAEPlus._fixed:
+            assert model.hyperparameters[key] == MMVAEPlus._fixed[key]
+        else:
+            assert model.hyperparameters[key] == value

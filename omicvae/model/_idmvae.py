@@ -154,14 +154,19 @@ class IDMVAE(InterpretationMixin):
         self, mdata: MuData, *, preset: str | None = None, seed: int | None = 0, **hyperparameters
     ):
         registry = _store.recall(mdata, type(self).__name__)
-        self._init(mdata, registry, resolve_preset(preset, hyperparameters), seed)
+        clash = set(hyperparameters) & set(self._fixed)
+        if clash:
+            raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
+        # a preset's values of the fixed settings give way: MMVAEPlus(preset=...) is that
+        # preset's ablation
+        resolved = {
+            k: v for k, v in resolve_preset(preset, hyperparameters).items() if k not in self._fixed
+        }
+        self._init(mdata, registry, resolved, seed)
 
     def _init(
         self, mdata: MuData | None, registry: DataRegistry, hyperparameters: dict, seed: int | None
     ) -> None:
-        clash = set(hyperparameters) & set(self._fixed)
-        if clash:
-            raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
         self.config = check_hyperparameters(
             {**hyperparameters, **self._fixed}, registry.modality_names()
         )
