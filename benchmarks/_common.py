@@ -32,6 +32,7 @@ MMVAE_PLUS: dict = {
     "cross_mi_weight": 0.0,
     "gen_aug_weight": 0.0,
     "independence_weight": 0.0,
+    "private_reconstruction_weight": 0.0,
     "diffusion_prior": False,
 }
 """``ov.IDMVAE`` overrides that give the MMVAE+ objective (what ``ov.MMVAEPlus`` fixes), kept in one

@@ -181,6 +181,13 @@ class LossWeights(_Checked):
         non_negative,
         metavar="W",
     )
+    private_reconstruction_weight: float = setting(
+        0.0,
+        "weight of the term that reconstructs each modality from another modality's z and its own "
+        "w, so the decoders read the private signal from w (beyond the paper: 0 is the paper)",
+        non_negative,
+        metavar="W",
+    )
     diffusion_weight: float = setting(
         0.1, "λ_diff, weight of the diffusion-prior loss", non_negative, metavar="W"
     )
@@ -193,6 +200,7 @@ class LossWeights(_Checked):
             "cross_mi": self.cross_mi_weight,
             "gen_aug": self.gen_aug_weight,
             "independence": self.independence_weight,
+            "private_reconstruction": self.private_reconstruction_weight,
             "diffusion": self.diffusion_weight,
         }
 

@@ -50,6 +50,8 @@ OLD_DEFAULTS = {
     "diffusion_steps": 1000, "diffusion_sample_steps": 100, "temperature": 1.0,
     "standardize_inputs": True, "conv_channels": (32, 64, 128, 256),
 }  # fmt: skip
+# Settings added since, at values that keep the objective of 24a0750 (each a term at weight 0).
+ADDED_SINCE = {"private_reconstruction_weight": 0.0}
 OLD_PRESETS = {
     "paper_tcga": {"independence_weight": 0.0, "separate_towers": False,
                    "standardize_inputs": False, "encoder_hidden": (128, 64),
@@ -94,12 +96,12 @@ def test_defaults_and_presets_reproduce_the_models_before_the_configuration(pres
 
 
 def test_flat_views_equal_the_dicts_they_replace():
-    assert DEFAULTS == OLD_DEFAULTS
-    old_flat = {name: {**OLD_DEFAULTS, **over} for name, over in OLD_PRESETS.items()}
+    assert DEFAULTS == {**OLD_DEFAULTS, **ADDED_SINCE}
+    old_flat = {name: {**OLD_DEFAULTS, **ADDED_SINCE, **over} for name, over in OLD_PRESETS.items()}
     assert {name: config.to_flat() for name, config in PRESETS.items()} == old_flat
     # the model's preset dicts hold what each preset changes (MMVAEPlus's clash check reads them)
     for name, over in PRESET_OVERRIDES.items():
-        assert {**OLD_DEFAULTS, **over} == old_flat[name]
+        assert {**OLD_DEFAULTS, **ADDED_SINCE, **over} == old_flat[name]
         assert set(over) <= set(OLD_PRESETS[name])
 
 
@@ -176,7 +178,9 @@ def test_module_defaults_are_the_model_defaults():
 
 def test_loss_weights_mapping_names_the_terms():
     weights = LossWeights(beta=1.0, cross_mi_weight=2.0, gen_aug_weight=3.0,
-                          independence_weight=4.0, diffusion_weight=5.0)  # fmt: skip
+                          independence_weight=4.0, diffusion_weight=5.0,
+                          private_reconstruction_weight=6.0)  # fmt: skip
     assert weights.as_mapping() == {
-        "beta": 1.0, "cross_mi": 2.0, "gen_aug": 3.0, "independence": 4.0, "diffusion": 5.0
+        "beta": 1.0, "cross_mi": 2.0, "gen_aug": 3.0, "independence": 4.0, "diffusion": 5.0,
+        "private_reconstruction": 6.0,
     }  # fmt: skip

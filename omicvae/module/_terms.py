@@ -152,6 +152,30 @@ def independence(module: IDMVAEModule, state: StepState) -> torch.Tensor:
     return shared_private_dependence(post.mu_z, post.mu_w, state.mask, state.complete)
 
 
+def private_reconstruction(module: IDMVAEModule, state: StepState) -> torch.Tensor:
+    """Negative log p(x_d | z_r, w_d) for every other source r, own private sample w_d.
+
+    The ELBO reconstructs x_d from its own (z_d, w_d), where z_d can hold d's private signal as
+    well as w_d can, and from (z_r, w~_d) with w~_d drawn from the prior, where w plays no part. This
+    term pairs another modality's shared sample, which cannot know d's private factors, with d's own
+    private sample: the decoders must take the private signal from w. Mean over the samples that
+    have both modalities, averaged over the ordered pairs; 0 for one modality.
+    """
+    z, w, mask = state.z, state.w, state.mask
+    total, n_pairs = z.new_zeros(()), 0
+    for d in range(module.n_mod):
+        for r in range(module.n_mod):
+            if r == d:
+                continue
+            out = module.decode(d, z[r], w[d], state.covariates)
+            log_lik = module.likelihoods[d].log_prob(state.x[d], out, state.library[d])
+            both = mask[:, d] & mask[:, r]
+            mean = torch.where(both, log_lik, 0.0).sum() / both.sum().clamp(min=1)
+            total = total - module.likelihood_scale[d] * mean
+            n_pairs += 1
+    return total / max(n_pairs, 1)
+
+
 def diffusion(module: IDMVAEModule, state: StepState) -> torch.Tensor:
     """L_diff = (1/M) sum_m [D_z(mu_z,m) + D_w,m(mu_w,m)], each a mean over the samples present."""
     if module.diffusion_z is None:
@@ -173,6 +197,7 @@ LOSS_TERMS: tuple[LossTerm, ...] = (
     LossTerm("cross_mi", cross_mi),
     LossTerm("gen_aug", gen_aug),
     LossTerm("independence", independence),
+    LossTerm("private_reconstruction", private_reconstruction),
     LossTerm("diffusion", diffusion),
 )
 """The terms of IDMVAE's objective, in the order they are computed and logged."""
