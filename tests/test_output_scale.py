@@ -33,6 +33,19 @@ def test_fitted_scale_survives_state_dict_round_trip():
     torch.testing.assert_close(other.data_scale, torch.tensor([3.0, 4.0]))
 
 
+def test_a_state_dict_saved_before_the_data_scale_loads_as_the_identity():
+    lik = make_likelihood("normal", 2)
+    lik.fit_data_scale(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
+    old = {
+        k: v
+        for k, v in make_likelihood("normal", 2).state_dict().items()
+        if not k.startswith("data_")
+    }
+    lik.load_state_dict(old)
+    out = {"loc": torch.tensor([[0.5, -1.0]])}
+    torch.testing.assert_close(lik.mean(out), out["loc"])
+
+
 def _latent(mdata):
     ov.IDMVAE.setup_mudata(mdata, likelihoods={m: "normal" for m in mdata.mod})
     model = ov.IDMVAE(mdata, n_shared=4, n_private=4, diffusion_prior=False, seed=0)

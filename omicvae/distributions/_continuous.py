@@ -48,6 +48,17 @@ class _LearnedScaleContinuous(Likelihood):
         self.data_loc.copy_(loc)
         self.data_scale.copy_(scale)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # models saved before the data scale existed decoded in data units: identity statistics
+        for name in ("data_loc", "data_scale"):
+            state_dict.setdefault(
+                prefix + name,
+                getattr(self, name).new_full(
+                    (self.n_features,), 0.0 if name == "data_loc" else 1.0
+                ),
+            )
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def distribution(self, out, library=None):
         loc = self.mean(out)
         return Independent(self._family(loc, self.scale.expand_as(loc), validate_args=False), 1)
