@@ -50,13 +50,8 @@ class _LearnedScaleContinuous(Likelihood):
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # models saved before the data scale existed decoded in data units: identity statistics
-        for name in ("data_loc", "data_scale"):
-            state_dict.setdefault(
-                prefix + name,
-                getattr(self, name).new_full(
-                    (self.n_features,), 0.0 if name == "data_loc" else 1.0
-                ),
-            )
+        for name, identity in (("data_loc", 0.0), ("data_scale", 1.0)):
+            state_dict.setdefault(prefix + name, torch.full((self.n_features,), identity))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def distribution(self, out, library=None):
