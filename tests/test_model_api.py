@@ -332,3 +332,17 @@ def test_mmvaeplus_of_a_preset_is_that_presets_ablation(sim_mdata, preset):
             assert model.hyperparameters[key] == MMVAEPlus._fixed[key]
         else:
             assert model.hyperparameters[key] == value
+
+
+def test_split_indices_exist_before_training_and_survive_save_load(sim_mdata, tmp_path):
+    IDMVAE.setup_mudata(sim_mdata)
+    model = IDMVAE(sim_mdata, **TINY)
+    assert model.train_indices is None and model.validation_indices is None
+    model.save(tmp_path / "untrained")
+    assert IDMVAE.load(tmp_path / "untrained", sim_mdata).train_indices is None
+    model.train(max_epochs=1, batch_size=32, train_size=0.75, **QUIET)
+    model.save(tmp_path / "trained")
+    loaded = IDMVAE.load(tmp_path / "trained", sim_mdata)
+    np.testing.assert_array_equal(loaded.train_indices, model.train_indices)
+    np.testing.assert_array_equal(loaded.validation_indices, model.validation_indices)
+    assert len(loaded.train_indices) + len(loaded.validation_indices) == sim_mdata.n_obs

@@ -181,6 +181,9 @@ class IDMVAE(InterpretationMixin):
                 torch.manual_seed(seed)
             self.module = IDMVAEModule(registry.modalities, self.config, n_batch=registry.n_batch)
         self.is_trained = False
+        # positions (in the training MuData's obs order) of the last train() call's split
+        self.train_indices: np.ndarray | None = None
+        self.validation_indices: np.ndarray | None = None
         self._history: dict[str, pd.DataFrame] = {}
         self._tensor_cache = None
         self._other_cache = (None, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mudata as md
+import numpy as np
 import pandas as pd
 import torch
 
@@ -32,6 +33,12 @@ def save(model, dir_path: Path, *, overwrite: bool, save_mdata: bool) -> None:
         "registry": model.registry.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.module.state_dict().items()},
         "is_trained": model.is_trained,
+        "split": {
+            "train": None if model.train_indices is None else model.train_indices.tolist(),
+            "validation": None
+            if model.validation_indices is None
+            else model.validation_indices.tolist(),
+        },
         "history": {
             k: v.to_dict(orient="list") | {"epoch": list(v.index)} for k, v in model.history.items()
         },
@@ -63,6 +70,10 @@ def load(cls, dir_path: Path, mdata):
     model.module.load_state_dict(payload["state_dict"])
     model.module.eval()
     model.is_trained = payload["is_trained"]
+    split = payload.get("split") or {}  # files saved before the split was recorded have none
+    for attr, key in (("train_indices", "train"), ("validation_indices", "validation")):
+        if split.get(key) is not None:
+            setattr(model, attr, np.asarray(split[key], dtype=np.int64))
     model._history = {
         k: pd.DataFrame(
             {c: v[c] for c in v if c != "epoch"}, index=pd.Index(v["epoch"], name="epoch")
