@@ -7,6 +7,7 @@ survives ``mdata.copy()`` and ``.h5mu`` files, and :func:`read_setup` reads it b
 :func:`build_tensors` checks a MuData against a registry (values already checked at setup are not
 scanned again) and converts it into :class:`MultiModalTensors`, aligned on ``mdata.obs_names``;
 :class:`MultiModalDataset` serves batches of those tensors to a DataLoader (``collate_batch``).
+:func:`split_indices` draws a model's training and validation samples.
 :func:`get_matrix` reads a modality's ``.X`` or layer as numpy or scipy sparse, without copying.
 """
 
@@ -20,6 +21,7 @@ from ._registry import (
     setup_registry,
     write_setup,
 )
+from ._split import split_indices
 from ._tensors import MultiModalTensors, build_tensors, csr_rows_to_dense
 
 __all__ = [
@@ -34,5 +36,6 @@ __all__ = [
     "get_matrix",
     "read_setup",
     "setup_registry",
+    "split_indices",
     "write_setup",
 ]

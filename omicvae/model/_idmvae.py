@@ -15,7 +15,14 @@ from mudata import MuData
 
 from .._keys import check_key_prefix, obsm_keys, record_embeddings
 from .._logging import logger as _log
-from ..data import DataRegistry, MultiModalDataset, build_tensors, collate_batch, setup_registry
+from ..data import (
+    DataRegistry,
+    MultiModalDataset,
+    build_tensors,
+    collate_batch,
+    setup_registry,
+    split_indices,
+)
 from ..distributions import likelihood_class
 from ..module import IDMVAEModule
 from ..train import (
@@ -342,11 +349,7 @@ class IDMVAE(InterpretationMixin):
         )
         tensors = self._tensors(None)
         pl.seed_everything(seed, workers=True, verbose=False)
-        order = np.random.default_rng(seed).permutation(tensors.n_obs)
-        n_train = (
-            tensors.n_obs if train_size >= 1 else max(1, int(round(train_size * tensors.n_obs)))
-        )
-        train_idx, val_idx = np.sort(order[:n_train]), np.sort(order[n_train:])
+        train_idx, val_idx = split_indices(tensors.n_obs, train_size, seed=seed)
         if len(train_idx) < MIN_TRAINING_SAMPLES:
             warnings.warn(
                 f"training on {len(train_idx)} samples: too few to learn a shared and a private code "

