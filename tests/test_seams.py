@@ -45,3 +45,37 @@ def test_train_uses_the_split_helper(sim_mdata):
     train, val = split_indices(sim_mdata.n_obs, 0.75, seed=5)
     np.testing.assert_array_equal(model.train_indices, train)
     np.testing.assert_array_equal(model.validation_indices, val)
+
+
+def test_library_sizes_are_those_computed_before(sim_mdata):
+    import torch
+
+    from omicvae.data import build_tensors, draw_library, library_rows, setup_registry
+
+    registry = setup_registry(sim_mdata)
+    tensors = build_tensors(sim_mdata, registry)
+    spec, counts = registry.modalities[0], sim_mdata["m0"]
+    assert spec.likelihood == "nb"
+    totals = np.asarray(counts.X.sum(1), dtype=np.float64).ravel()
+    logs = np.log(totals[totals > 0])
+    assert (spec.library_log_mean, spec.library_log_std) == (float(logs.mean()), float(logs.std()))
+    rows = torch.arange(tensors.n_obs)
+    present = tensors.mask[:, 0]
+    typical = float(np.exp(spec.library_log_mean))
+    expected = torch.where(
+        present[:, None], tensors.library[0], torch.full_like(tensors.library[0], typical)
+    )
+    assert torch.equal(library_rows(spec, tensors, 0, rows), expected)
+    assert torch.equal(library_rows(spec, tensors, 0, rows, minimum=1.0), expected.clamp(min=1.0))
+    positions = sim_mdata.obs_names.get_indexer(counts.obs_names)
+    np.testing.assert_array_equal(
+        tensors.library[0][positions, 0].numpy(), totals.astype(np.float32)
+    )
+    assert bool((tensors.library[0][~present] == 1).all())
+    gen = torch.Generator().manual_seed(0)
+    noise = torch.randn(6, 1, generator=torch.Generator().manual_seed(0))
+    old = (spec.library_log_mean + spec.library_log_std * noise).exp()
+    assert torch.equal(draw_library(spec, 6, gen, "cpu"), old)
+    normal = registry.modalities[1]
+    assert library_rows(normal, tensors, 1, rows) is None
+    assert draw_library(normal, 6, gen, "cpu") is None

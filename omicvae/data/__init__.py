@@ -7,12 +7,15 @@ survives ``mdata.copy()`` and ``.h5mu`` files, and :func:`read_setup` reads it b
 :func:`build_tensors` checks a MuData against a registry (values already checked at setup are not
 scanned again) and converts it into :class:`MultiModalTensors`, aligned on ``mdata.obs_names``;
 :class:`MultiModalDataset` serves batches of those tensors to a DataLoader (``collate_batch``).
-:func:`split_indices` draws a model's training and validation samples.
+Library sizes of count modalities are computed in ``_library`` only (:func:`library_rows`,
+:func:`typical_library`, :func:`draw_library`); :func:`split_indices` draws a model's training and
+validation samples.
 :func:`get_matrix` reads a modality's ``.X`` or layer as numpy or scipy sparse, without copying.
 """
 
 from ._access import get_matrix
 from ._dataset import MultiModalDataset, collate_batch
+from ._library import draw_library, library_rows, typical_library
 from ._registry import (
     SETUP_UNS_KEY,
     DataRegistry,
@@ -33,9 +36,12 @@ __all__ = [
     "build_tensors",
     "collate_batch",
     "csr_rows_to_dense",
+    "draw_library",
     "get_matrix",
+    "library_rows",
     "read_setup",
     "setup_registry",
     "split_indices",
+    "typical_library",
     "write_setup",
 ]

@@ -178,13 +178,3 @@ def iter_row_chunks(n_rows: int, chunk: int = ROW_CHUNK) -> Iterator[slice]:
     """Consecutive row slices covering ``range(n_rows)``."""
     for start in range(0, n_rows, chunk):
         yield slice(start, min(start + chunk, n_rows))
-
-
-def row_totals(matrix) -> np.ndarray:
-    """Sum of every row as float64 (row-chunked for dense input, no densifying for sparse)."""
-    if sp.issparse(matrix):
-        return np.asarray(matrix.sum(axis=1), dtype=np.float64).ravel()
-    totals = np.empty(matrix.shape[0], dtype=np.float64)
-    for rows in iter_row_chunks(matrix.shape[0]):
-        totals[rows] = np.asarray(matrix[rows]).sum(axis=1, dtype=np.float64)
-    return totals

@@ -18,12 +18,11 @@ from ._access import (
     check_global_obs_names,
     check_is_mudata,
     read_modality,
-    row_totals,
     where,
 )
 from ._batch import batch_categories, batch_column
+from ._library import library_log_stats
 from ._validate import (
-    ValueSummary,
     check_finite,
     check_layer_name,
     check_likelihood_name,
@@ -408,7 +407,13 @@ def _setup_modality(mdata: MuData, name: str, layer, likelihood) -> tuple[Modali
 
     log_mean = log_std = None
     if kind.needs_library:
-        log_mean, log_std = _library_log_stats(matrix, summary, name, layer, likelihood)
+        stats = library_log_stats(matrix)
+        if stats is None:
+            raise ValueError(
+                f"modality {name!r}: likelihood {likelihood!r} needs counts, but every sample has "
+                f"a total of 0 in {where(layer)}"
+            )
+        log_mean, log_std = stats
 
     spec = ModalitySpec(
         name=name,
@@ -423,18 +428,3 @@ def _setup_modality(mdata: MuData, name: str, layer, likelihood) -> tuple[Modali
         library_log_std=log_std,
     )
     return spec, positions
-
-
-def _library_log_stats(
-    matrix, summary: ValueSummary, name: str, layer, likelihood: str
-) -> tuple[float, float]:
-    """Mean and std of log(row total) over samples with a positive total."""
-    totals = row_totals(matrix)
-    positive = totals[totals > 0]
-    if positive.size == 0:
-        raise ValueError(
-            f"modality {name!r}: likelihood {likelihood!r} needs counts, but every sample has a "
-            f"total of 0 in {where(layer)}"
-        )
-    logs = np.log(positive)
-    return float(logs.mean()), float(logs.std())

@@ -27,9 +27,9 @@ from ._access import (
     iter_row_chunks,
     preview,
     read_modality,
-    row_totals,
 )
 from ._batch import batch_codes, batch_column
+from ._library import library_column
 from ._registry import DataRegistry, ModalitySpec
 from ._validate import check_modality_values
 
@@ -186,10 +186,7 @@ def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool, q
         x = _dense_global(matrix, positions, n_obs)
     library = None
     if likelihood_class(spec.likelihood).needs_library:
-        library = torch.ones((n_obs, 1), dtype=torch.float32)
-        library[torch.from_numpy(positions), 0] = torch.from_numpy(
-            row_totals(matrix).astype(np.float32)
-        )
+        library = library_column(n_obs, matrix, positions)
     return x, library, positions
 
 
@@ -255,7 +252,7 @@ def _absent_modality(spec: ModalitySpec, n_obs: int):
         )
     library = None
     if likelihood_class(spec.likelihood).needs_library:
-        library = torch.ones((n_obs, 1), dtype=torch.float32)
+        library = library_column(n_obs)
     return x, library
 
 

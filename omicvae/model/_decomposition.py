@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..data import library_rows
 from ..distributions import likelihood_class
 
 COUNT_TOTAL = 1e4
@@ -234,9 +235,9 @@ def decompose(
     ref = torch.as_tensor(reference_rows(len(lat.rows), n_reference, seed), device=lat.z.device)
     tensors = model._tensors(mdata)
     index = torch.as_tensor(lat.rows)
-    library = None
-    if tensors.library[m] is not None:
-        library = torch.clamp(tensors.library[m][index], min=1.0).to(lat.z.device)
+    library = library_rows(spec, tensors, m, index, minimum=1.0)
+    if library is not None:
+        library = library.to(lat.z.device)
     generator = torch.Generator(device=lat.z.device).manual_seed(seed)
     common = dict(kind=kind, scale="natural", library=library, generator=generator)
     joint = decode_repeated(

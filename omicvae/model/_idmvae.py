@@ -20,8 +20,11 @@ from ..data import (
     MultiModalDataset,
     build_tensors,
     collate_batch,
+    draw_library,
+    library_rows,
     setup_registry,
     split_indices,
+    typical_library,
 )
 from ..distributions import likelihood_class
 from ..module import IDMVAEModule
@@ -603,15 +606,6 @@ class IDMVAE(InterpretationMixin):
     def _prior_private(self, m: int, n: int, generator: torch.Generator) -> torch.Tensor:
         return self.module.sample_prior(n, generator)[1][m]
 
-    def _library(self, m: int, tensors, idx) -> torch.Tensor | None:
-        spec = self.registry.modalities[m]
-        if not likelihood_class(spec.likelihood).needs_library:
-            return None
-        typical = float(np.exp(spec.library_log_mean))
-        observed = tensors.library[m][idx]
-        present = tensors.mask[idx, m]
-        return torch.where(present[:, None], observed, torch.full_like(observed, typical))
-
     @torch.no_grad()
     def impute(
         self,
@@ -686,7 +680,8 @@ class IDMVAE(InterpretationMixin):
         generator = torch.Generator(device=self.device).manual_seed(seed)
         w = self._prior_private(t, len(idx), generator)
         cov = self._covariates(tensors, idx)
-        lib = self._library(t, tensors, torch.as_tensor(idx))
+        spec = self.registry.modalities[t]
+        lib = library_rows(spec, tensors, t, idx)
         out = (
             self.module.decode_mean(
                 t,
@@ -701,7 +696,7 @@ class IDMVAE(InterpretationMixin):
         out[~has_source] = np.nan
         if return_numpy:
             return out
-        return _frame(out, tensors.obs_names[idx], self.registry.modalities[t])
+        return _frame(out, tensors.obs_names[idx], spec)
 
     def _covariates(self, tensors, idx):
         if tensors.batch_index is None:
@@ -761,12 +756,7 @@ class IDMVAE(InterpretationMixin):
         cov = self.module.covariates(self._batch_codes(batch, n_samples))
         out = {}
         for m, spec in enumerate(self.registry.modalities):
-            lib = None
-            if likelihood_class(spec.likelihood).needs_library:
-                log_lib = spec.library_log_mean + (spec.library_log_std or 0.0) * torch.randn(
-                    n_samples, 1, device=self.device, generator=generator
-                )
-                lib = log_lib.exp()
+            lib = draw_library(spec, n_samples, generator, self.device)
             out[spec.name] = self.module.decode_mean(m, z, w[m], cov, lib).cpu().numpy()
         if return_numpy:
             return out
@@ -791,7 +781,7 @@ class IDMVAE(InterpretationMixin):
         spec = self.registry.modalities[m]
         lib = None
         if likelihood_class(spec.likelihood).needs_library:
-            lib = np.exp(spec.library_log_mean) if library is None else library
+            lib = typical_library(spec) if library is None else library
             lib = torch.as_tensor(
                 np.broadcast_to(np.asarray(lib, dtype=np.float32), (z.shape[0],)).copy()
             )[:, None]

@@ -1,0 +1,90 @@
+"""Library sizes of count modalities (likelihoods with ``needs_library``): computed here only.
+
+A sample's library size is the total of its row. Setup records the mean and standard deviation of
+the log totals (:func:`library_log_stats`); tensors hold each sample's total, 1 for samples
+without the modality (:func:`library_column`); predictions use a sample's own total or, where it
+has none, the *typical* one ``exp(library_log_mean)`` (:func:`library_rows`,
+:func:`typical_library`); generation draws them from the fitted log-normal (:func:`draw_library`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from ..distributions import likelihood_class
+from ._access import iter_row_chunks
+
+
+def row_totals(matrix) -> np.ndarray:
+    """Sum of every row as float64 (row-chunked for dense input, no densifying for sparse)."""
+    if sp.issparse(matrix):
+        return np.asarray(matrix.sum(axis=1), dtype=np.float64).ravel()
+    totals = np.empty(matrix.shape[0], dtype=np.float64)
+    for rows in iter_row_chunks(matrix.shape[0]):
+        totals[rows] = np.asarray(matrix[rows]).sum(axis=1, dtype=np.float64)
+    return totals
+
+
+def library_log_stats(matrix) -> tuple[float, float] | None:
+    """Mean and std of ``log`` of the positive row totals; None when no row total is positive."""
+    totals = row_totals(matrix)
+    positive = totals[totals > 0]
+    if positive.size == 0:
+        return None
+    logs = np.log(positive)
+    return float(logs.mean()), float(logs.std())
+
+
+def library_column(n_obs: int, matrix=None, positions: np.ndarray | None = None) -> torch.Tensor:
+    """``(n_obs, 1)`` float32 library sizes: the row totals of ``matrix`` at ``positions``, else 1."""
+    library = torch.ones((n_obs, 1), dtype=torch.float32)
+    if matrix is not None:
+        library[torch.from_numpy(positions), 0] = torch.from_numpy(
+            row_totals(matrix).astype(np.float32)
+        )
+    return library
+
+
+def typical_library(spec) -> float:
+    """``exp(library_log_mean)`` of a registered count modality."""
+    return float(np.exp(spec.library_log_mean))
+
+
+def library_rows(spec, tensors, m: int, rows, minimum: float | None = None) -> torch.Tensor | None:
+    """Library sizes ``(len(rows), 1)`` of modality ``m``: observed, typical where it is absent.
+
+    None for a modality whose likelihood takes no library size.
+
+    Parameters
+    ----------
+    spec
+        The modality's :class:`~omicvae.data.ModalitySpec`.
+    tensors
+        :class:`~omicvae.data.MultiModalTensors` holding the rows.
+    m
+        Position of the modality.
+    rows
+        Rows (a long tensor or anything ``torch.as_tensor`` takes).
+    minimum
+        Clamp the sizes from below (``None``: not clamped).
+    """
+    if not likelihood_class(spec.likelihood).needs_library:
+        return None
+    rows = torch.as_tensor(rows)
+    observed = tensors.library[m][rows]
+    present = tensors.mask[rows, m]
+    out = torch.where(present[:, None], observed, torch.full_like(observed, typical_library(spec)))
+    return out if minimum is None else torch.clamp(out, min=minimum)
+
+
+def draw_library(spec, n: int, generator: torch.Generator, device) -> torch.Tensor | None:
+    """``(n, 1)`` library sizes drawn from the log-normal fitted to the training totals.
+
+    None (and no draw) for a modality whose likelihood takes no library size.
+    """
+    if not likelihood_class(spec.likelihood).needs_library:
+        return None
+    noise = torch.randn(n, 1, device=device, generator=generator)
+    return (spec.library_log_mean + (spec.library_log_std or 0.0) * noise).exp()
