@@ -79,3 +79,38 @@ def test_library_sizes_are_those_computed_before(sim_mdata):
     normal = registry.modalities[1]
     assert library_rows(normal, tensors, 1, rows) is None
     assert draw_library(normal, 6, gen, "cpu") is None
+
+
+def test_one_posterior_iterator_feeds_latents_and_reconstruction(sim_mdata, monkeypatch):
+    import torch
+
+    from omicvae.model import _posterior
+
+    ov.IDMVAE.setup_mudata(sim_mdata)
+    model = ov.IDMVAE(sim_mdata, **TINY)
+    model.train(1, **QUIET)
+    rows = np.array([5, 0, 17, 3, 99, 42, 8])
+    batches = list(_posterior.iter_posteriors(model, None, rows, 3))
+    assert [len(b[0]["mask"]) for b in batches] == [3, 3, 1]
+    tensors = model._tensors(None)
+    x = [tensors.rows(m, torch.as_tensor(rows)) for m in range(model.module.n_mod)]
+    with torch.no_grad():
+        whole = model.module.encode(x, None)
+    got = torch.cat([b[3].mu_z for b in batches], dim=1)
+    torch.testing.assert_close(got, whole.mu_z)
+    assert not model.module.training
+    mu_z, _, _, _, mask = _posterior.posterior_arrays(model, None, rows, 3)
+    np.testing.assert_array_equal(
+        model.get_latent_representation(indices=rows, batch_size=3),
+        _posterior.mixture_mean(mu_z, mask),
+    )
+    calls = []
+    real = _posterior.iter_posteriors
+
+    def counting(*args):
+        calls.append(args[2])
+        yield from real(*args)
+
+    monkeypatch.setattr("omicvae.model._idmvae.iter_posteriors", counting)
+    model.get_reconstruction_error(indices=rows)
+    assert len(calls) == 1 and calls[0] is rows

@@ -25,6 +25,7 @@ import torch
 
 from ..data import library_rows
 from ..distributions import likelihood_class
+from ._posterior import mixture_mean
 
 COUNT_TOTAL = 1e4
 """Counts are normalised to this many per sample before ``log1p`` (scanpy's ``target_sum``)."""
@@ -87,15 +88,13 @@ class Latents:
 
 def modality_latents(model, mdata, m: int, batch_size: int | None = None) -> Latents:
     """Posterior means of the samples of ``mdata`` (default: the training data) that have ``m``."""
-    from ._idmvae import _mixture_mean  # imported here: _idmvae imports this module's users
-
     tensors = model._tensors(mdata)
     mu_z, sd_z, mu_w, sd_w, mask = model._posterior(mdata, None, batch_size)
     rows = np.flatnonzero(mask[:, m])
     if len(rows) == 0:
         name = model.registry.modality_names()[m]
         raise ValueError(f"modality {name!r}: no sample of the data has it")
-    z = _mixture_mean(mu_z, mask)[rows]
+    z = mixture_mean(mu_z, mask)[rows]
     device = model.device
     return Latents(
         rows=rows,

@@ -14,6 +14,7 @@ from ._decomposition import (
     reference_rows,
     scale_kind,
 )
+from ._posterior import random_present
 
 SOURCES = ("full", "shared", "private")
 DEFAULT_DELTA_COUNTS = 0.25
@@ -67,8 +68,7 @@ class DifferentialMixin:
         """Decoded means (mean scale) of ``n_draws`` posterior draws of random samples among ``rows``."""
         pick = rows[rng.integers(0, len(rows), n_draws)]
         mask = lat.mask[pick]
-        scores = np.where(mask, rng.random(mask.shape), -1.0)
-        expert = scores.argmax(1)  # a random present modality's shared expert (mixture posterior)
+        expert = random_present(rng, mask)  # that modality's shared expert: the mixture posterior
         mu_z = lat.mu_z_experts[expert, pick]
         sd_z = lat.sd_z_experts[expert, pick]
         z = mu_z + sd_z * rng.standard_normal(mu_z.shape)

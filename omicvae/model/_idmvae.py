@@ -51,6 +51,7 @@ from ._params import (
     check_train_arguments,
     resolve_preset,
 )
+from ._posterior import iter_posteriors, mixture_mean, posterior_arrays, random_present
 
 MIN_TRAINING_SAMPLES = 20
 """Below this many training samples :meth:`IDMVAE.train` warns."""
@@ -452,25 +453,9 @@ class IDMVAE(InterpretationMixin):
         )
 
     # ------------------------------------------------------------------ inference
-    @torch.no_grad()
     def _posterior(self, mdata, indices, batch_size):
-        """Posterior means and scales of every modality and the mask, as numpy ``(M, n, d)`` / ``(n, M)``."""
-        tensors = self._tensors(mdata)
-        idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)
-        self.module.eval()
-        device = self.device
-        parts = []
-        for batch in self._loader(tensors, idx, batch_size or 1024, shuffle=False):
-            cov = self.module.covariates(
-                None if batch["batch_index"] is None else batch["batch_index"].to(device)
-            )
-            post = self.module.encode([x.to(device) for x in batch["x"]], cov)
-            parts.append(
-                [t.cpu() for t in (post.mu_z, post.sd_z, post.mu_w, post.sd_w)] + [batch["mask"]]
-            )
-        mu_z, sd_z, mu_w, sd_w = (torch.cat([p[i] for p in parts], dim=1).numpy() for i in range(4))
-        mask = torch.cat([p[4] for p in parts]).numpy()
-        return mu_z, sd_z, mu_w, sd_w, mask
+        """Posterior means and scales of every modality and the mask (see :func:`posterior_arrays`)."""
+        return posterior_arrays(self, mdata, indices, batch_size)
 
     def _modality_index(self, modality: str) -> int:
         names = self.registry.modality_names()
@@ -532,8 +517,8 @@ class IDMVAE(InterpretationMixin):
         rng = np.random.default_rng(seed)
         if m is None:
             if give_mean:
-                return _mixture_mean(mu_z, mask)
-            pick = _random_present(rng, mask)
+                return mixture_mean(mu_z, mask)
+            pick = random_present(rng, mask)
             rows = np.arange(mask.shape[0])
             return (
                 mu_z[pick, rows] + sd_z[pick, rows] * rng.standard_normal(mu_z.shape[1:])
@@ -584,7 +569,7 @@ class IDMVAE(InterpretationMixin):
         mu_z, _, mu_w, _, mask = self._posterior(mdata, None, batch_size)
         prefix = self._obsm_prefix
         keys = obsm_keys(prefix, self.registry.modality_names())
-        target.obsm[keys["shared"]] = _mixture_mean(mu_z, mask)
+        target.obsm[keys["shared"]] = mixture_mean(mu_z, mask)
         for m, name in enumerate(self.registry.modality_names()):
             for key, values in (
                 (keys["shared_mod"][name], mu_z[m]),
@@ -675,7 +660,7 @@ class IDMVAE(InterpretationMixin):
         sub = np.zeros_like(mask)
         sub[:, src] = mask[:, src]
         has_source = sub.any(1)
-        z = _mixture_mean(mu_z, sub)
+        z = mixture_mean(mu_z, sub)
         z[~has_source] = 0.0
         generator = torch.Generator(device=self.device).manual_seed(seed)
         w = self._prior_private(t, len(idx), generator)
@@ -799,23 +784,14 @@ class IDMVAE(InterpretationMixin):
     ) -> dict[str, float]:
         """Mean negative log-likelihood per sample of each modality reconstructed from its own posterior means."""
         self._require_trained("get_reconstruction_error")
-        tensors = self._tensors(mdata)
-        idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)
         totals = np.zeros(self.module.n_mod)
         counts = np.zeros(self.module.n_mod)
-        device = self.device
-        self.module.eval()
-        for batch in self._loader(tensors, idx, batch_size or 1024, shuffle=False):
-            cov = self.module.covariates(
-                None if batch["batch_index"] is None else batch["batch_index"].to(device)
-            )
-            xs = [x.to(device) for x in batch["x"]]
-            post = self.module.encode(xs, cov)
+        for batch, xs, cov, post in iter_posteriors(self, mdata, indices, batch_size):
             for m, lik in enumerate(self.module.likelihoods):
-                present = batch["mask"][:, m].to(device)
+                present = batch["mask"][:, m].to(self.device)
                 lib = batch["library"][m]
                 out = self.module.decode(m, post.mu_z[m], post.mu_w[m], cov)
-                lp = lik.log_prob(xs[m], out, None if lib is None else lib.to(device))
+                lp = lik.log_prob(xs[m], out, None if lib is None else lib.to(self.device))
                 totals[m] -= float(lp[present].sum())
                 counts[m] += float(present.sum())
         return {
@@ -869,22 +845,6 @@ def _observed_chunks(tensors, indices, m: int, chunk: int = 4096):
     rows = rows[tensors.mask[rows, m]]
     for start in range(0, len(rows), chunk):
         yield tensors.rows(m, rows[start : start + chunk])
-
-
-def _mixture_mean(mu_z: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Mean of the mixture-of-experts posterior: the average of the present modalities' means."""
-    weights = mask.T[:, :, None].astype(np.float32)
-    n = np.maximum(weights.sum(0), 1.0)
-    out = (np.where(weights > 0, mu_z, 0.0) * weights).sum(0) / n
-    out = out.astype(np.float32)
-    out[~mask.any(1)] = np.nan
-    return out
-
-
-def _random_present(rng, mask: np.ndarray) -> np.ndarray:
-    """For each row, a random modality among those present."""
-    scores = np.where(mask, rng.random(mask.shape), -1.0)
-    return scores.argmax(1)
 
 
 def _plain(value):

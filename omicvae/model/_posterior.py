@@ -1,0 +1,69 @@
+"""Posteriors of a model's samples: the one loop that encodes a MuData in minibatches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+
+@torch.no_grad()
+def iter_posteriors(model, mdata, indices, batch_size: int | None) -> Iterator[tuple]:
+    """Encode rows of ``mdata`` in minibatches with every modality's encoder, in eval mode.
+
+    Parameters
+    ----------
+    model
+        A model with ``module`` and ``_tensors`` (:class:`~omicvae.IDMVAE`).
+    mdata
+        Data (None: the training data).
+    indices
+        Rows, positions in ``mdata.obs_names`` (None: all), in the order they are yielded.
+    batch_size
+        Rows per minibatch (None: 1024).
+
+    Yields
+    ------
+    tuple
+        ``(batch, x, cov, posterior)``: the collated batch (on the CPU), its values and covariates
+        on the model's device, and the unimodal :class:`~omicvae.module.Posterior` of every
+        modality, ``(M, B, d)`` each.
+    """
+    tensors = model._tensors(mdata)
+    idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)
+    module = model.module
+    module.eval()
+    device = model.device
+    for batch in model._loader(tensors, idx, batch_size or 1024, shuffle=False):
+        codes = batch["batch_index"]
+        cov = module.covariates(None if codes is None else codes.to(device))
+        x = [v.to(device) for v in batch["x"]]
+        yield batch, x, cov, module.encode(x, cov)
+
+
+def posterior_arrays(model, mdata, indices, batch_size: int | None):
+    """Posterior means and scales of every modality and the mask, as numpy ``(M, n, d)`` / ``(n, M)``."""
+    parts = [
+        [t.cpu() for t in (post.mu_z, post.sd_z, post.mu_w, post.sd_w)] + [batch["mask"]]
+        for batch, _, _, post in iter_posteriors(model, mdata, indices, batch_size)
+    ]
+    mu_z, sd_z, mu_w, sd_w = (torch.cat([p[i] for p in parts], dim=1).numpy() for i in range(4))
+    mask = torch.cat([p[4] for p in parts]).numpy()
+    return mu_z, sd_z, mu_w, sd_w, mask
+
+
+def mixture_mean(mu_z: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the mixture-of-experts posterior: the average of the present modalities' means."""
+    weights = mask.T[:, :, None].astype(np.float32)
+    n = np.maximum(weights.sum(0), 1.0)
+    out = (np.where(weights > 0, mu_z, 0.0) * weights).sum(0) / n
+    out = out.astype(np.float32)
+    out[~mask.any(1)] = np.nan
+    return out
+
+
+def random_present(rng, mask: np.ndarray) -> np.ndarray:
+    """For each row, a random modality among those present."""
+    scores = np.where(mask, rng.random(mask.shape), -1.0)
+    return scores.argmax(1)
