@@ -114,3 +114,67 @@ def test_one_posterior_iterator_feeds_latents_and_reconstruction(sim_mdata, monk
     monkeypatch.setattr("omicvae.model._idmvae.iter_posteriors", counting)
     model.get_reconstruction_error(indices=rows)
     assert len(calls) == 1 and calls[0] is rows
+
+
+def test_weight_schedule_passes_through_train_to_the_plan(sim_mdata):
+    ov.IDMVAE.setup_mudata(sim_mdata)
+    model = ov.IDMVAE(sim_mdata, **TINY)
+    epochs = []
+
+    def beta(epoch):
+        epochs.append(epoch)
+        return 0.5 * (epoch + 1)
+
+    model.train(2, weight_schedule={"beta": beta}, **QUIET)
+    assert epochs == [0, 1]
+    assert model.module.weights["beta"] == 1.0
+    with pytest.raises(KeyError, match="not loss weights"):
+        model.train(1, weight_schedule={"no_such_term": beta}, **QUIET)
+
+
+def test_a_subclass_trains_with_its_own_training_plan(sim_mdata):
+    from omicvae.train import TrainingPlan
+
+    built = []
+
+    class CountingPlan(TrainingPlan):
+        def __init__(self, module, **kwargs):
+            super().__init__(module, **kwargs)
+            built.append(kwargs)
+
+    class Variant(ov.IDMVAE):
+        _training_plan_cls = CountingPlan
+
+    Variant.setup_mudata(sim_mdata)
+    Variant(sim_mdata, **TINY).train(1, lr=1e-3, **QUIET)
+    assert len(built) == 1 and built[0]["lr"] == 1e-3
+    assert ov.IDMVAE._training_plan_cls is TrainingPlan
+
+
+def test_the_trainer_factory_builds_the_trainer_of_train(sim_mdata, monkeypatch):
+    import lightning.pytorch as pl
+
+    from omicvae.model import _idmvae
+    from omicvae.train import EpochProgressBar, HistoryLogger, make_trainer
+
+    trainer, history = make_trainer(
+        3, early_stopping=True, early_stopping_monitor="train_loss", max_time={"minutes": 5}
+    )
+    assert trainer.max_epochs == 3 and isinstance(trainer.loggers[0], HistoryLogger)
+    assert trainer.loggers[0] is history and trainer.checkpoint_callback is None
+    assert any(isinstance(c, EpochProgressBar) for c in trainer.callbacks)
+    assert [c.monitor for c in trainer.callbacks if isinstance(c, pl.callbacks.EarlyStopping)] == [
+        "train_loss"
+    ]
+    assert any(isinstance(c, pl.callbacks.Timer) for c in trainer.callbacks)
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return make_trainer(*args, **kwargs)
+
+    monkeypatch.setattr(_idmvae, "make_trainer", spy)
+    ov.IDMVAE.setup_mudata(sim_mdata)
+    ov.IDMVAE(sim_mdata, **TINY).train(1, max_time={"minutes": 5}, early_stopping=True, **QUIET)
+    assert seen[0]["max_time"] == {"minutes": 5}
+    assert seen[0]["early_stopping_monitor"] == "validation_loss"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -29,12 +29,11 @@ from ..data import (
 from ..distributions import likelihood_class
 from ..module import IDMVAEModule
 from ..train import (
-    EpochProgressBar,
-    HistoryLogger,
     TrainingPlan,
     default_max_epochs,
     lightning_info,
     loss_still_falling,
+    make_trainer,
 )
 from ..train._schedule import (
     MAX_EPOCHS,
@@ -116,6 +115,7 @@ class IDMVAE(InterpretationMixin):
 
     _obsm_prefix = "X_idmvae"
     _fixed: dict = {}
+    _training_plan_cls = TrainingPlan
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -296,6 +296,7 @@ class IDMVAE(InterpretationMixin):
         verbose: bool = False,
         compile: bool = False,
         key_prefix: str | None = None,
+        weight_schedule: Mapping[str, Callable[[int], float]] | None = None,
         **trainer_kwargs,
     ) -> None:
         """Train with Lightning, then write the embeddings into ``mdata.obsm``.
@@ -343,8 +344,20 @@ class IDMVAE(InterpretationMixin):
         key_prefix
             Prefix of the ``.obsm`` keys the embeddings are written to (see
             :meth:`write_embeddings`); give each model its own to keep several on one MuData.
+        weight_schedule
+            ``{term: epoch -> weight}``, passed to the training plan: at the start of every epoch
+            ``module.weights[term]`` is set to the value for that epoch (a warm-up of ``beta``, a
+            term switched on later); the last epoch's values stay in ``module.weights``. Terms not
+            named keep their weights.
         logger, callbacks, **trainer_kwargs
-            More Lightning ``Trainer`` arguments.
+            More Lightning ``Trainer`` arguments (``max_time=``, ...), given to
+            :func:`omicvae.train.make_trainer`.
+
+        Notes
+        -----
+        The training plan is ``type(self)._training_plan_cls`` (:class:`omicvae.train.TrainingPlan`),
+        so a subclass can train with its own plan; it is built as
+        ``plan_cls(module, lr=, weight_decay=, compile=, weight_schedule=)``.
         """
         if key_prefix is not None:
             check_key_prefix(key_prefix)
@@ -371,36 +384,19 @@ class IDMVAE(InterpretationMixin):
         val_loader = (
             self._loader(tensors, val_idx, batch_size, shuffle=False) if len(val_idx) else None
         )
-
-        history = HistoryLogger()
-        if logger in (None, False):
-            logger = []
-        loggers = [history, *(logger if isinstance(logger, list | tuple) else [logger])]
-        callbacks = list(callbacks or [])
-        if enable_progress_bar and not any(
-            isinstance(c, pl.callbacks.ProgressBar) for c in callbacks
-        ):
-            callbacks.append(EpochProgressBar())
-        if early_stopping:
-            monitor = "validation_loss" if val_loader is not None else "train_loss"
-            callbacks.append(
-                pl.callbacks.EarlyStopping(
-                    monitor=monitor, patience=early_stopping_patience, mode="min"
-                )
-            )
-        trainer_kwargs.setdefault("enable_checkpointing", False)
-        trainer_kwargs.setdefault("enable_model_summary", False)
-        trainer_kwargs.setdefault("num_sanity_val_steps", 0)
-        trainer_kwargs.setdefault("log_every_n_steps", 1)
+        monitor = "validation_loss" if val_loader is not None else "train_loss"
         with lightning_info(verbose):
-            trainer = pl.Trainer(
-                max_epochs=max_epochs,
+            trainer, history = make_trainer(
+                max_epochs,
                 accelerator=accelerator,
                 devices=devices,
                 strategy=strategy,
-                logger=loggers,
+                logger=logger,
                 callbacks=callbacks,
                 enable_progress_bar=enable_progress_bar,
+                early_stopping=early_stopping,
+                early_stopping_patience=early_stopping_patience,
+                early_stopping_monitor=monitor,
                 **trainer_kwargs,
             )
             if chosen and trainer.is_global_zero:
@@ -410,7 +406,13 @@ class IDMVAE(InterpretationMixin):
                     f"(max_epochs=None: min(max(round({PRESENTATIONS} / {n}), {MIN_EPOCHS}), "
                     f"{MAX_EPOCHS})); pass max_epochs= to choose"
                 )
-            plan = TrainingPlan(self.module, lr=lr, weight_decay=weight_decay, compile=compile)
+            plan = self._training_plan_cls(
+                self.module,
+                lr=lr,
+                weight_decay=weight_decay,
+                compile=compile,
+                weight_schedule=weight_schedule,
+            )
             self.module.train()
             with warnings.catch_warnings():
                 # in-memory batches are fetched by tensor indexing: worker processes would only add overhead

@@ -1,0 +1,78 @@
+"""The Lightning ``Trainer`` a model trains with, built in one place."""
+
+from __future__ import annotations
+
+import lightning.pytorch as pl
+
+from ._history import HistoryLogger
+from ._progress import EpochProgressBar
+
+
+def make_trainer(
+    max_epochs: int,
+    *,
+    accelerator: str = "auto",
+    devices="auto",
+    strategy="auto",
+    logger=None,
+    callbacks=None,
+    enable_progress_bar: bool = True,
+    early_stopping: bool = False,
+    early_stopping_patience: int = 10,
+    early_stopping_monitor: str = "validation_loss",
+    **trainer_kwargs,
+) -> tuple[pl.Trainer, HistoryLogger]:
+    """A :class:`lightning.pytorch.Trainer` with the package's callbacks, loggers and defaults.
+
+    Parameters
+    ----------
+    max_epochs
+        Passes over the training data.
+    accelerator, devices, strategy
+        As in :class:`lightning.pytorch.Trainer`.
+    logger
+        A Lightning logger or a list of them (None or False: none), after the history logger.
+    callbacks
+        Lightning callbacks.
+    enable_progress_bar
+        Add an :class:`EpochProgressBar` unless ``callbacks`` hold a ``ProgressBar``.
+    early_stopping, early_stopping_patience, early_stopping_monitor
+        Stop when the monitored epoch metric has not fallen for this many epochs.
+    **trainer_kwargs
+        Further ``Trainer`` arguments (``max_time``, ``gradient_clip_val``, ...). Unless given,
+        checkpointing, the model summary and the sanity validation steps are off and every step
+        is logged.
+
+    Returns
+    -------
+    tuple
+        The trainer and its :class:`HistoryLogger`, which collects every logged epoch metric.
+    """
+    history = HistoryLogger()
+    if logger in (None, False):
+        logger = []
+    loggers = [history, *(logger if isinstance(logger, list | tuple) else [logger])]
+    callbacks = list(callbacks or [])
+    if enable_progress_bar and not any(isinstance(c, pl.callbacks.ProgressBar) for c in callbacks):
+        callbacks.append(EpochProgressBar())
+    if early_stopping:
+        callbacks.append(
+            pl.callbacks.EarlyStopping(
+                monitor=early_stopping_monitor, patience=early_stopping_patience, mode="min"
+            )
+        )
+    trainer_kwargs.setdefault("enable_checkpointing", False)
+    trainer_kwargs.setdefault("enable_model_summary", False)
+    trainer_kwargs.setdefault("num_sanity_val_steps", 0)
+    trainer_kwargs.setdefault("log_every_n_steps", 1)
+    trainer = pl.Trainer(
+        max_epochs=max_epochs,
+        accelerator=accelerator,
+        devices=devices,
+        strategy=strategy,
+        logger=loggers,
+        callbacks=callbacks,
+        enable_progress_bar=enable_progress_bar,
+        **trainer_kwargs,
+    )
+    return trainer, history
