@@ -413,18 +413,23 @@ def score(
 
 
 # --------------------------------------------------------------------------- reporting
+def mean_std(values) -> list[float]:
+    """``[mean, sample std (ddof=1)]`` of the values that are not None, NaN left out.
+
+    The std is NaN for a single value; both are NaN when there is none.
+    """
+    vals = np.asarray([v for v in values if v is not None], dtype=float)
+    if vals.size == 0:
+        return [float("nan"), float("nan")]
+    std = float(np.nanstd(vals, ddof=1)) if vals.size > 1 else float("nan")
+    return [float(np.nanmean(vals)), std]
+
+
 def summarise(per_split: list[dict]) -> dict:
     """Mean and sample std (ddof=1) of each metric over splits: ``{metric: [mean, std]}``."""
     frame = pd.DataFrame(per_split)
-    out = {}
-    for col in ("accuracy", "f1_macro", "auroc"):
-        if col in frame:
-            vals = frame[col].to_numpy(float)
-            out[col] = [
-                float(np.nanmean(vals)),
-                float(np.nanstd(vals, ddof=1)) if len(vals) > 1 else float("nan"),
-            ]
-    return out
+    cols = [c for c in ("accuracy", "f1_macro", "auroc") if c in frame]
+    return {c: mean_std(frame[c].to_numpy(float)) for c in cols}
 
 
 def fmt(ms) -> str:

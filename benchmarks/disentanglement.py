@@ -233,14 +233,6 @@ def raw_ceiling(mdata, seed: int) -> dict:
     }
 
 
-def _mean_std(values) -> list[float]:
-    vals = np.asarray([v for v in values if v is not None], dtype=float)
-    if vals.size == 0:
-        return [float("nan"), float("nan")]
-    std = float(np.nanstd(vals, ddof=1)) if vals.size > 1 else float("nan")
-    return [float(np.nanmean(vals)), std]
-
-
 def summarise(runs: list[dict]) -> dict:
     """Mean and sample std over seeds, per scenario and variant.
 
@@ -261,15 +253,15 @@ def summarise(runs: list[dict]) -> dict:
     for scenario in dict.fromkeys(r["scenario"] for r in runs):
         for variant in dict.fromkeys(r["variant"] for r in runs if r["scenario"] == scenario):
             group = [r for r in runs if r["scenario"] == scenario and r["variant"] == variant]
-            s = {k: _mean_std(r["mean"][k] for r in group) for k in PROBES}
+            s = {k: C.mean_std(r["mean"][k] for r in group) for k in PROBES}
             for key in ("w_shared_minus_chance_worst", "train_seconds"):
-                s[key] = _mean_std(r[key] for r in group)
+                s[key] = C.mean_std(r[key] for r in group)
             for m in group[0]["per_modality"]:
                 for key in ("w_shared", "w_shared_minus_chance"):
-                    s[f"{key}[{m}]"] = _mean_std(r["per_modality"][m][key] for r in group)
+                    s[f"{key}[{m}]"] = C.mean_std(r["per_modality"][m][key] for r in group)
             columns = dict.fromkeys(k for r in group for k in (r["redundancy"] or {}))
             for col in columns:
-                s[f"redundancy.{col}"] = _mean_std((r["redundancy"] or {}).get(col) for r in group)
+                s[f"redundancy.{col}"] = C.mean_std((r["redundancy"] or {}).get(col) for r in group)
             s["n_seeds"] = len(group)
             out.setdefault(scenario, {})[variant] = s
     return out
@@ -457,7 +449,7 @@ def run(args, t_start: float) -> dict:
         "variants": {v: VARIANTS[v] for v in args.variants},
         "summary": summary,
         "raw_ceiling": {
-            s: {k: _mean_std(c[k] for c in cs) for k in ("shared", "private", "shared_joint")}
+            s: {k: C.mean_std(c[k] for c in cs) for k in ("shared", "private", "shared_joint")}
             for s, cs in ceilings.items()
         },
         "runs": runs,
@@ -493,7 +485,7 @@ def add_ceilings(json_path: Path) -> None:
             mdata = simulate_scenario(scenario, settings["n_obs"], seed)
             ceilings.setdefault(scenario, []).append(raw_ceiling(mdata, seed))
     payload["raw_ceiling"] = {
-        s: {k: _mean_std(c[k] for c in cs) for k in ("shared", "private", "shared_joint")}
+        s: {k: C.mean_std(c[k] for c in cs) for k in ("shared", "private", "shared_joint")}
         for s, cs in ceilings.items()
     }
     payload["ceilings_recomputed"] = C.run_meta(sys.argv, time.perf_counter())

@@ -249,13 +249,6 @@ def run_baselines(full, train_names, test_names, seed: int, do_mofa: bool) -> di
     return out
 
 
-def _ms(values) -> list[float]:
-    vals = np.asarray([v for v in values if v is not None], dtype=float)
-    if vals.size == 0:
-        return [float("nan"), float("nan")]
-    return [float(vals.mean()), float(vals.std(ddof=1)) if vals.size > 1 else float("nan")]
-
-
 def summarise(runs: list[dict], baselines: list[dict]) -> dict:
     """Mean and sample std over splits of every reported number.
 
@@ -268,25 +261,25 @@ def summarise(runs: list[dict], baselines: list[dict]) -> dict:
     out: dict = {"vae": {}, "baselines": {}, "raw_per_view": {}}
     for variant in dict.fromkeys(r["variant"] for r in runs):
         group = [r for r in runs if r["variant"] == variant]
-        s = {k: _ms(r[k] for r in group) for k in ("z", "z_view_mean", "w_view_mean")}
-        s["train_seconds"] = _ms(r["train_seconds"] for r in group)
+        s = {k: C.mean_std(r[k] for r in group) for k in ("z", "z_view_mean", "w_view_mean")}
+        s["train_seconds"] = C.mean_std(r["train_seconds"] for r in group)
         s["undertrained_warnings"] = sum(r["undertrained_warning"] is not None for r in group)
         for v in group[0]["z_views"]:
-            s[f"z[{v}]"] = _ms(r["z_views"][v] for r in group)
-            s[f"w[{v}]"] = _ms(r["w_views"][v] for r in group)
+            s[f"z[{v}]"] = C.mean_std(r["z_views"][v] for r in group)
+            s[f"w[{v}]"] = C.mean_std(r["w_views"][v] for r in group)
         for col in REDUNDANCY_COLUMNS:
-            s[f"redundancy.{col}"] = _ms((r["redundancy"] or {}).get(col) for r in group)
+            s[f"redundancy.{col}"] = C.mean_std((r["redundancy"] or {}).get(col) for r in group)
         s["dims"] = group[0]["dims"]
         s["n_splits"] = len(group)
         out["vae"][variant] = s
     rows = [k for k, v in baselines[0].items() if isinstance(v, dict) and "accuracy" in v]
     for row in rows:
         out["baselines"][row] = {
-            "accuracy": _ms(b[row]["accuracy"] for b in baselines if row in b),
+            "accuracy": C.mean_std(b[row]["accuracy"] for b in baselines if row in b),
             "dims": baselines[0][row]["dims"],
         }
     for v in baselines[0]["raw per view"]:
-        out["raw_per_view"][v] = _ms(b["raw per view"][v] for b in baselines)
+        out["raw_per_view"][v] = C.mean_std(b["raw per view"][v] for b in baselines)
     return out
 
 

@@ -44,11 +44,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
-from omicvae.datasets._tcga_acc import LABEL_COLUMNS  # noqa: E402
+from omicvae.datasets import TCGA_ACC_LABELS  # noqa: E402
 
 LABEL = "C1A.C1B"
 # the loader's subtype columns (Histology is not a molecular subtype)
-SUBTYPES = tuple(c for c in LABEL_COLUMNS if c != "Histology")
+SUBTYPES = tuple(c for c in TCGA_ACC_LABELS if c != "Histology")
 MODS = ("rna", "mirna", "cnv", "protein", "mutation")
 SEEDS = (0, 1, 2, 3, 4)
 RESOLUTIONS = (0.5, 1.0)

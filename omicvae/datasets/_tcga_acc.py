@@ -19,7 +19,7 @@ EXPECTED_SHAPES = {
     "mutation": (90, 97),
 }
 EXPECTED_C1A_C1B = {"C1A": 43, "C1B": 35}
-LABEL_COLUMNS = (
+TCGA_ACC_LABELS = (
     "C1A.C1B",
     "COC",
     "mRNA_K4",
@@ -30,6 +30,7 @@ LABEL_COLUMNS = (
     "OncoSign",
     "Histology",
 )
+"""The label columns of :func:`tcga_acc`'s ``.obs``: the published subtypes and ``Histology``."""
 
 
 def tcga_acc() -> md.MuData:
@@ -44,7 +45,7 @@ def tcga_acc() -> md.MuData:
         Global ``.obs``: all 92 patients (index: 12-character patient barcode, sorted) with the
         clinical table, the subtype labels as categoricals with NaN where unknown (``C1A.C1B``,
         ``COC``, ``mRNA_K4``, ``MethyLevel``, ``miRNA.cluster``, ``SCNA.cluster``,
-        ``protein.cluster``, ``OncoSign``, ``Histology``) and ``survival_time`` (days) /
+        ``protein.cluster``, ``OncoSign``, ``Histology``: ``ov.datasets.TCGA_ACC_LABELS``) and ``survival_time`` (days) /
         ``survival_event`` (1 dead, 0 alive). Modalities (patients x features, raw values,
         ``float32``): ``rna`` (RSEM normalised expression, plus ``layers["log1p"]``), ``mirna``
         (read counts), ``cnv`` (GISTIC -2..2), ``protein`` (RPPA), ``mutation`` (0/1).
@@ -89,10 +90,10 @@ def _check(mdata: md.MuData, path) -> None:
             f"{path}: .obs['C1A.C1B']: expected {EXPECTED_C1A_C1B} and 14 NaN, got {found} "
             f"and {n_na} NaN"
         )
-    for col in (*LABEL_COLUMNS, "survival_time", "survival_event"):
+    for col in (*TCGA_ACC_LABELS, "survival_time", "survival_event"):
         if col not in mdata.obs:
             raise ValueError(f"{path}: .obs is missing the column {col!r}")
-    for col in LABEL_COLUMNS:
+    for col in TCGA_ACC_LABELS:
         if not isinstance(mdata.obs[col].dtype, pd.CategoricalDtype):
             raise ValueError(f"{path}: .obs[{col!r}] should be categorical")
     if not np.isin(mdata.obs["survival_event"].to_numpy(), (0, 1)).all():
