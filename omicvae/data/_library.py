@@ -53,22 +53,9 @@ def typical_library(spec) -> float:
 
 
 def library_rows(spec, tensors, m: int, rows, minimum: float | None = None) -> torch.Tensor | None:
-    """Library sizes ``(len(rows), 1)`` of modality ``m``: observed, typical where it is absent.
+    """Library sizes ``(len(rows), 1)`` of modality ``m`` of ``tensors``: observed, else typical.
 
-    None for a modality whose likelihood takes no library size.
-
-    Parameters
-    ----------
-    spec
-        The modality's :class:`~omicvae.data.ModalitySpec`.
-    tensors
-        :class:`~omicvae.data.MultiModalTensors` holding the rows.
-    m
-        Position of the modality.
-    rows
-        Rows (a long tensor or anything ``torch.as_tensor`` takes).
-    minimum
-        Clamp the sizes from below (``None``: not clamped).
+    Clamped from below at ``minimum`` when given; None for a likelihood without library sizes.
     """
     if not likelihood_class(spec.likelihood).needs_library:
         return None
@@ -80,10 +67,7 @@ def library_rows(spec, tensors, m: int, rows, minimum: float | None = None) -> t
 
 
 def draw_library(spec, n: int, generator: torch.Generator, device) -> torch.Tensor | None:
-    """``(n, 1)`` library sizes drawn from the log-normal fitted to the training totals.
-
-    None (and no draw) for a modality whose likelihood takes no library size.
-    """
+    """``(n, 1)`` sizes drawn from the fitted log-normal; None (no draw) without library sizes."""
     if not likelihood_class(spec.likelihood).needs_library:
         return None
     noise = torch.randn(n, 1, device=device, generator=generator)

@@ -7,6 +7,14 @@ import lightning.pytorch as pl
 from ._history import HistoryLogger
 from ._progress import EpochProgressBar
 
+DEFAULTS = dict(
+    enable_checkpointing=False,
+    enable_model_summary=False,
+    num_sanity_val_steps=0,
+    log_every_n_steps=1,
+)
+"""``Trainer`` arguments that differ from Lightning's unless given."""
+
 
 def make_trainer(
     max_epochs: int,
@@ -39,9 +47,8 @@ def make_trainer(
     early_stopping, early_stopping_patience, early_stopping_monitor
         Stop when the monitored epoch metric has not fallen for this many epochs.
     **trainer_kwargs
-        Further ``Trainer`` arguments (``max_time``, ``gradient_clip_val``, ...). Unless given,
-        checkpointing, the model summary and the sanity validation steps are off and every step
-        is logged.
+        Further ``Trainer`` arguments (``max_time``, ``gradient_clip_val``, ...); :data:`DEFAULTS`
+        unless given (no checkpointing, model summary or sanity steps; every step logged).
 
     Returns
     -------
@@ -61,10 +68,6 @@ def make_trainer(
                 monitor=early_stopping_monitor, patience=early_stopping_patience, mode="min"
             )
         )
-    trainer_kwargs.setdefault("enable_checkpointing", False)
-    trainer_kwargs.setdefault("enable_model_summary", False)
-    trainer_kwargs.setdefault("num_sanity_val_steps", 0)
-    trainer_kwargs.setdefault("log_every_n_steps", 1)
     trainer = pl.Trainer(
         max_epochs=max_epochs,
         accelerator=accelerator,
@@ -73,6 +76,6 @@ def make_trainer(
         logger=loggers,
         callbacks=callbacks,
         enable_progress_bar=enable_progress_bar,
-        **trainer_kwargs,
+        **{**DEFAULTS, **trainer_kwargs},
     )
     return trainer, history
