@@ -92,7 +92,9 @@ def test_defaults_and_presets_reproduce_the_models_before_the_configuration(pres
     assert float(out.loss) == pytest.approx(loss, rel=1e-6)
     assert list(out.terms) == list(terms)
     for name, value in terms.items():
-        assert float(out.terms[name]) == pytest.approx(value, rel=1e-6, abs=1e-7), name
+        # abs 1e-5: the unbiased HSIC is a difference of near-equal float32 sums, and its last
+        # digits change with the number of threads (7e-6 relative on a busy 2-core machine)
+        assert float(out.terms[name]) == pytest.approx(value, rel=1e-6, abs=1e-5), name
 
 
 def test_flat_views_equal_the_dicts_they_replace():
