@@ -122,3 +122,16 @@ def test_errors_name_the_missing_key_and_column():
         disentanglement(mdata, shared_label="celltype")
     with pytest.raises(KeyError, match="private_prefix="):
         disentanglement(mdata, shared_label="digit", private_prefix="X_nothing_")
+
+
+def test_standardize_reads_a_label_carried_by_codes_of_small_spread():
+    mdata = _make()
+    for key in list(mdata.obsm):
+        if key.startswith(PRIVATE_PREFIX):
+            mdata.obsm[key] = mdata.obsm[key] * 1e-3  # a shrunken private code, same information
+    kw = dict(shared_label="digit", private_labels={"a": "quad_a", "b": "quad_b"}, split=None)
+    paper = disentanglement(mdata, **kw)
+    scaled = disentanglement(mdata, standardize=True, **kw)
+    assert paper.loc["mean", "w_private"] < 0.45  # the L2 penalty wins over the shrunken code
+    assert scaled.loc["mean", "w_private"] > 0.85
+    assert scaled.loc["mean", "z_shared"] == pytest.approx(paper.loc["mean", "z_shared"], abs=0.05)
