@@ -147,12 +147,13 @@ def run_one(mdata, overrides: dict, seed: int, epochs: int) -> dict:
     train_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    table = ov.tl.disentanglement(
-        mdata,
+    labels = dict(
         shared_label="shared_label",
         private_labels={m: f"private_label_{m}" for m in mdata.mod},
-        seed=seed,
+        random_state=seed,
     )
+    table = ov.tl.disentanglement(mdata, **labels)
+    scaled = ov.tl.disentanglement(mdata, standardize=True, **labels)
     probe_s = time.perf_counter() - t0
     per_mod = {}
     for m in mdata.mod:
@@ -171,6 +172,12 @@ def run_one(mdata, overrides: dict, seed: int, epochs: int) -> dict:
         "mean": {k: float(table.loc["mean", k]) for k in PROBES},
         "per_modality": per_mod,
         "w_shared_minus_chance_worst": max(r["w_shared_minus_chance"] for r in per_mod.values()),
+        "standardized": {
+            **{k: float(scaled.loc["mean", k]) for k in PROBES},
+            "w_shared_minus_chance_worst": max(
+                float(scaled.loc[m, "w_shared"] - scaled.loc[m, "chance_shared"]) for m in mdata.mod
+            ),
+        },
         "redundancy": redundancy,
         "train_seconds": train_s,
         "probe_seconds": probe_s,
@@ -259,6 +266,9 @@ def summarise(runs: list[dict]) -> dict:
             for m in group[0]["per_modality"]:
                 for key in ("w_shared", "w_shared_minus_chance"):
                     s[f"{key}[{m}]"] = C.mean_std(r["per_modality"][m][key] for r in group)
+            if all("standardized" in r for r in group):
+                for k in (*PROBES, "w_shared_minus_chance_worst"):
+                    s[f"standardized.{k}"] = C.mean_std(r["standardized"][k] for r in group)
             columns = dict.fromkeys(k for r in group for k in (r["redundancy"] or {}))
             for col in columns:
                 s[f"redundancy.{col}"] = C.mean_std((r["redundancy"] or {}).get(col) for r in group)
@@ -372,6 +382,25 @@ def markdown(payload: dict, meta: dict) -> str:
             C.markdown_table(mhead, mbody),
             "",
         ]
+        if "standardized.z_shared" in any_s:
+            keys = ("z_shared", "w_private", "w_shared", "w_shared_minus_chance_worst")
+            shead = [
+                "variant",
+                "z→shared ↑",
+                "w→private ↑",
+                "w→shared ↓",
+                "worst w→shared − chance ↓",
+            ]
+            sbody = [
+                [v] + [C.fmt(s[f"standardized.{k}"]) for k in keys] for v, s in variants.items()
+            ]
+            lines += [
+                "The same probes on standardised codes (`standardize=True`, blind to the codes' "
+                "scale, so leakage cannot hide in shrunken dimensions):",
+                "",
+                C.markdown_table(shead, sbody),
+                "",
+            ]
         red_cols = [k for k in any_s if k.startswith("redundancy.")]
         if red_cols:
             shown = [k for k in red_cols if not k.endswith("_knn")][:6]
