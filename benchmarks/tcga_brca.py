@@ -92,6 +92,15 @@ SEARCH = {
             "diffusion_hidden": 128,
         }
     },
+    # the independence weight: 30 kept the private codes cleaner on the simulations (issue 13)
+    "std_wide_dh128_ind30": {
+        "model": {
+            "encoder_hidden": (256, 128),
+            "decoder_hidden": (128, 256),
+            "diffusion_hidden": 128,
+            "independence_weight": 30.0,
+        }
+    },
     "std_wide_ep150": {
         "model": {"encoder_hidden": (256, 128), "decoder_hidden": (128, 256)},
         "train": {"max_epochs": 150},
