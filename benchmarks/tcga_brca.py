@@ -295,6 +295,11 @@ def run_final(args, t0):
     seeds = SEEDS[:1] if args.quick else SEEDS[: args.n_splits]
     splits = C.stratified_splits(full.obs_names.to_numpy(), labels, seeds)
 
+    # MMVAE+ fixes its loss weights; a configuration that sets one of them is tried without it
+    mmvae_plus = {
+        **tuned,
+        "model": {k: v for k, v in tuned["model"].items() if k not in C.MMVAE_PLUS},
+    }
     vae_rows = [
         (f"IDMVAE + diffusion (selected: {chosen})", ov.IDMVAE, tuned, True),
         (
@@ -305,7 +310,7 @@ def run_final(args, t0):
             True,
         ),
         (f"IDMVAE, no diffusion ({chosen})", ov.IDMVAE, tuned, False),
-        (f"MMVAE+ ({chosen} without λ1, λ2, diffusion)", ov.MMVAEPlus, tuned, None),
+        (f"MMVAE+ ({chosen} without λ1, λ2, diffusion)", ov.MMVAEPlus, mmvae_plus, None),
         ("IDMVAE + diffusion, paper setting (Laplace, raw inputs)", ov.IDMVAE, paper, True),
     ]
     n_pca = (16, 32, 64) if not args.quick else (16,)
