@@ -66,11 +66,8 @@ VARIANTS: dict[str, dict] = {
     },
     "independence term, shared trunk": {"separate_towers": False},
     "separate towers, no independence term": {"independence_weight": 0.0},
-    "independence 30": {"independence_weight": 30.0},
-    "private reconstruction 1, independence 30": {
-        "private_reconstruction_weight": 1.0,
-        "independence_weight": 30.0,
-    },
+    "independence 10 (default before 2026-12-01)": {"independence_weight": 10.0},
+    "private reconstruction 1": {"private_reconstruction_weight": 1.0},
 }
 BASELINE = "MMVAE+"  # the variant w→private is compared with
 

@@ -39,7 +39,7 @@ VARIANTS = {
     "IDMVAE + diffusion prior": dict(diffusion_prior=True),
     "IDMVAE λ1 = 0": dict(cross_mi_weight=0.0, diffusion_prior=False),
     "IDMVAE λ2 = 0": dict(gen_aug_weight=0.0, diffusion_prior=False),
-    "IDMVAE + independence term": dict(independence_weight=10.0, diffusion_prior=False),
+    "IDMVAE + independence term": dict(independence_weight=30.0, diffusion_prior=False),
 }
 PAPER_ROWS = {
     "IDMVAE": {"z_shared": 0.983, "z_private": 0.271, "w_private": 0.999, "w_shared": 0.162},

@@ -15,7 +15,7 @@ training statistics, the encoder / decoder MLPs are twice as wide (256-128 / 128
 128-64 / 64-128) and the diffusion denoisers are 128 wide instead of 512; and two changes chosen on
 the simulations with known shared and private factors (``benchmarks/disentanglement.py``), which keep
 the shared information out of the private codes: separate z and w towers in the MLP encoders and the
-independence term (``independence_weight=10``). ``PRESETS["paper_tcga"]`` is the published setting
+independence term (``independence_weight=30``; 10 before 2026-12-01). ``PRESETS["paper_tcga"]`` is the published setting
 exactly.
 """
 
@@ -175,7 +175,7 @@ class LossWeights(_Checked):
         1e-3, "λ2, weight of the generative-augmentation loss", non_negative, metavar="λ2"
     )
     independence_weight: float = setting(
-        10.0,
+        30.0,
         "weight of the term that keeps shared information out of the private codes "
         "(beyond the paper: 0 is the paper)",
         non_negative,

@@ -218,7 +218,7 @@ def test_presets_defaults_and_overrides(sim_mdata):
     assert (paper["encoder_hidden"], paper["decoder_hidden"]) == ((128, 64), (64, 128))
     assert (default["diffusion_hidden"], paper["diffusion_hidden"]) == (128, 512)
     assert (default["separate_towers"], paper["separate_towers"]) == (True, False)
-    assert (default["independence_weight"], paper["independence_weight"]) == (10.0, 0.0)
+    assert (default["independence_weight"], paper["independence_weight"]) == (30.0, 0.0)
     changed = {
         "standardize_inputs",
         "encoder_hidden",
