@@ -12,14 +12,20 @@ SCRIPT = textwrap.dedent(
     import numpy as np
     import torch
     torch.set_num_threads(1)
+    import lightning.pytorch as pl
     import omicvae as ov
+
+    class WorldSize(pl.Callback):
+        def on_fit_start(self, trainer, pl_module):
+            self.value = trainer.world_size
 
     mdata = ov.datasets.simulate(n_obs=96, n_features=10, missing_fraction=0.2, seed=0)
     ov.IDMVAE.setup_mudata(mdata)
     model = ov.IDMVAE(mdata, n_shared=4, n_private=3, encoder_hidden=(16,), decoder_hidden=(16,),
                       diffusion_hidden=32, diffusion_steps=100, diffusion_sample_steps=10)
+    world = WorldSize()
     model.train(max_epochs=2, batch_size=16, accelerator="cpu", devices=2, strategy="ddp",
-                enable_progress_bar=False)
+                enable_progress_bar=False, callbacks=[world])
     rank = int(os.environ.get("LOCAL_RANK", 0))
     if rank == 0:
         z = model.get_latent_representation()
@@ -27,7 +33,7 @@ SCRIPT = textwrap.dedent(
         gen = model.generate(5)
         hist = model.history
         json.dump({
-            "world_size": model._last_world_size,
+            "world_size": world.value,
             "z_shape": list(z.shape), "z_finite": bool(np.isfinite(z).all()),
             "w_nan_rows": int(np.isnan(w).all(1).sum()),
             "m1_missing": int((~mdata.obs_names.isin(mdata.mod["m1"].obs_names)).sum()),

@@ -9,6 +9,7 @@ import torch
 from mudata import MuData
 
 from ._decomposition import DEFAULT_N_REFERENCE, decompose
+from ._posterior import posterior_arrays
 
 LATENTS = ("shared", "private")
 
@@ -143,13 +144,8 @@ class FeatureAttributionMixin:
             h = module.standardize(m, lik.encoder_input(inputs))
             return module.encoders[m](h, covariates)[head]
 
-        with torch.no_grad():
-            codes = torch.cat(
-                [
-                    code(x[s : s + batch_size], _part(cov, s, batch_size))
-                    for s in range(0, len(rows), batch_size)
-                ]
-            )
+        mu_z, _, mu_w, _, _ = posterior_arrays(self, mdata, rows, batch_size)
+        codes = torch.as_tensor((mu_z if latent == "shared" else mu_w)[m], device=self.device)
         baseline = x.mean(0, keepdim=True)
         prefix = "z" if latent == "shared" else "w"
         names = pd.Index(list(spec.var_names), name="feature")

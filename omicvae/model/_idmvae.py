@@ -423,7 +423,6 @@ class IDMVAE(InterpretationMixin):
                 )
                 trainer.fit(plan, train_dataloaders=train_loader, val_dataloaders=val_loader)
         self.module.eval()
-        self._last_world_size = trainer.world_size
         self._history = _append_history(self._history, history.history())
         self.is_trained = True
         self.train_indices, self.validation_indices = train_idx, val_idx
