@@ -21,14 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import platform
+import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 import torch
 
 import omicvae as ov
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
 
 PRESET = (
     "paper_polymnist"  # method.md §3, PolyMNIST-Quadrant column (λ1 80, λ2 20, β 2.5, z 32, w 128)
@@ -180,13 +182,13 @@ def run_variant(name: str, mdata, train, args) -> dict:
 
 
 def markdown(results: dict, meta: dict) -> str:
+    s = meta["settings"]
     lines = [
-        "# PolyMNIST-Quadrant (offline build)",
-        "",
-        f"Scale: {meta['n_views']} views, {meta['image_size']}×{meta['image_size']}, {meta['n_train']} training / "
-        f"{meta['n_test']} test tuples, {meta['epochs']} epochs, batch {meta['batch_size']}, conv widths "
-        f"{meta['conv_channels']}; paper losses/weights (λ1 80, λ2 20, β 2.5, z 32, w 128). "
-        f"Machine: {meta['machine']}, {meta['threads']} torch thread(s). Total wall time {meta['wall_seconds'] / 60:.1f} min.",
+        C.header_block("PolyMNIST-Quadrant (offline build)", meta),
+        f"Scale: {s['n_views']} views, {s['image_size']}×{s['image_size']}, {s['n_train']} training / "
+        f"{s['n_test']} test tuples, {s['epochs']} epochs, batch {s['batch_size']}, conv widths "
+        f"{s['conv_channels']}, device {s['device']}; paper losses/weights (λ1 80, λ2 20, β 2.5, "
+        "z 32, w 128).",
         "",
         "## Linear probes (test split, mean over views)",
         "",
@@ -274,27 +276,18 @@ def _read(out: Path, name: str) -> tuple[dict, dict]:
 
 def write(args, results: dict, start: float) -> None:
     """Write the JSON and markdown results for the variants finished so far."""
-    meta = {
-        "n_views": args.n_views,
-        "image_size": args.image_size,
-        "n_train": args.n_train,
-        "n_test": args.n_test,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "conv_channels": args.conv_channels,
-        "seed": args.seed,
-        "threads": torch.get_num_threads(),
-        "machine": f"{platform.processor() or platform.machine()}, {platform.system()}",
-        "device": "cuda" if torch.cuda.is_available() and args.accelerator != "cpu" else "cpu",
-        "versions": {p: version(p) for p in ("omicvae", "torch", "lightning", "scikit-learn")},
-        "wall_seconds": time.perf_counter() - start,
-        "quick": args.quick,
-        "max_minutes_per_model": args.max_minutes,
+    meta = C.run_meta(sys.argv, start)
+    meta["settings"] = {
+        k: getattr(args, k)
+        for k in ("n_views", "image_size", "n_train", "n_test", "epochs", "batch_size", "seed")
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(
-        json.dumps({"meta": meta, "results": results}, indent=2)
+    meta["settings"].update(
+        conv_channels=list(args.conv_channels),
+        device="cuda" if torch.cuda.is_available() and args.accelerator != "cpu" else "cpu",
+        quick=args.quick,
+        max_minutes_per_model=args.max_minutes,
     )
+    C.write_json(args.out / f"{args.name}.json", {"meta": meta, "results": results})
     (args.out / f"{args.name}.md").write_text(markdown(results, meta))
 
 
