@@ -44,6 +44,8 @@ PAM50 = (
 VARIANTS = {
     "IDMVAE (defaults)": ("IDMVAE", {}),
     "IDMVAE (paper_tcga)": ("IDMVAE", {"preset": "paper_tcga"}),
+    # the optional term that makes the decoders read the private signal from w (issue 13)
+    "IDMVAE, private reconstruction 1": ("IDMVAE", {"private_reconstruction_weight": 1.0}),
     "MMVAE+": ("MMVAEPlus", {}),
 }
 DELTA_COUNTS = 0.25
