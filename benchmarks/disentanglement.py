@@ -68,6 +68,12 @@ VARIANTS: dict[str, dict] = {
     "separate towers, no independence term": {"independence_weight": 0.0},
     "independence 10 (default before 2026-12-01)": {"independence_weight": 10.0},
     "private reconstruction 1": {"private_reconstruction_weight": 1.0},
+    "private reconstruction 0.3": {"private_reconstruction_weight": 0.3},
+    "private reconstruction 3": {"private_reconstruction_weight": 3.0},
+    "private reconstruction 1, independence 100": {
+        "private_reconstruction_weight": 1.0,
+        "independence_weight": 100.0,
+    },
 }
 BASELINE = "MMVAE+"  # the variant w→private is compared with
 
