@@ -101,6 +101,16 @@ SEARCH = {
             "independence_weight": 30.0,
         }
     },
+    # candidate: decoders that read the private signal from w, with a stronger independence term
+    "std_wide_dh128_ind100_pr1": {
+        "model": {
+            "encoder_hidden": (256, 128),
+            "decoder_hidden": (128, 256),
+            "diffusion_hidden": 128,
+            "independence_weight": 100.0,
+            "private_reconstruction_weight": 1.0,
+        }
+    },
     "std_wide_ep150": {
         "model": {"encoder_hidden": (256, 128), "decoder_hidden": (128, 256)},
         "train": {"max_epochs": 150},
