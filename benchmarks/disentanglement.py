@@ -63,16 +63,26 @@ VARIANTS: dict[str, dict] = {
     "no independence term, shared trunk (defaults before)": {
         "independence_weight": 0.0,
         "separate_towers": False,
+        "private_reconstruction_weight": 0.0,
     },
     "independence term, shared trunk": {"separate_towers": False},
     "separate towers, no independence term": {"independence_weight": 0.0},
-    "independence 10 (default before 2026-12-01)": {"independence_weight": 10.0},
-    "private reconstruction 1": {"private_reconstruction_weight": 1.0},
-    "private reconstruction 0.3": {"private_reconstruction_weight": 0.3},
-    "private reconstruction 3": {"private_reconstruction_weight": 3.0},
-    "private reconstruction 1, independence 100": {
-        "private_reconstruction_weight": 1.0,
-        "independence_weight": 100.0,
+    "independence 10, no private reconstruction (defaults until 2026-12-01)": {
+        "independence_weight": 10.0,
+        "private_reconstruction_weight": 0.0,
+    },
+    "independence 30, no private reconstruction": {
+        "independence_weight": 30.0,
+        "private_reconstruction_weight": 0.0,
+    },
+    "private reconstruction 1, independence 30": {"independence_weight": 30.0},
+    "private reconstruction 0.3, independence 30": {
+        "private_reconstruction_weight": 0.3,
+        "independence_weight": 30.0,
+    },
+    "private reconstruction 3, independence 30": {
+        "private_reconstruction_weight": 3.0,
+        "independence_weight": 30.0,
     },
 }
 BASELINE = "MMVAE+"  # the variant w→private is compared with

@@ -44,8 +44,11 @@ PAM50 = (
 VARIANTS = {
     "IDMVAE (defaults)": ("IDMVAE", {}),
     "IDMVAE (paper_tcga)": ("IDMVAE", {"preset": "paper_tcga"}),
-    # the optional term that makes the decoders read the private signal from w (issue 13)
-    "IDMVAE, private reconstruction 1": ("IDMVAE", {"private_reconstruction_weight": 1.0}),
+    # the defaults until 2026-12-01, without the term that makes the decoders read w (issue 13)
+    "IDMVAE, no private reconstruction, independence 30": (
+        "IDMVAE",
+        {"private_reconstruction_weight": 0.0, "independence_weight": 30.0},
+    ),
     "MMVAE+": ("MMVAEPlus", {}),
 }
 DELTA_COUNTS = 0.25

@@ -50,17 +50,19 @@ OLD_DEFAULTS = {
     "diffusion_steps": 1000, "diffusion_sample_steps": 100, "temperature": 1.0,
     "standardize_inputs": True, "conv_channels": (32, 64, 128, 256),
 }  # fmt: skip
-# Settings added since, at values that keep the objective of 24a0750 (each a term at weight 0),
-# and defaults changed since (independence_weight 10 -> 30, selected on the simulations, issue 13).
-ADDED_SINCE = {"private_reconstruction_weight": 0.0, "independence_weight": 30.0}
-OLD_INDEPENDENCE_WEIGHT = 10.0
+# Settings added since and defaults changed since (issue 13: independence_weight 10 -> 100 and
+# private_reconstruction_weight, added at 0, -> 1, selected on the simulations and BRCA validation).
+ADDED_SINCE = {"private_reconstruction_weight": 1.0, "independence_weight": 100.0}
+# the settings that give the default model the objective of 24a0750
+OLD_OBJECTIVE = {"private_reconstruction_weight": 0.0, "independence_weight": 10.0}
 OLD_PRESETS = {
-    "paper_tcga": {"independence_weight": 0.0, "separate_towers": False,
+    "paper_tcga": {"independence_weight": 0.0, "private_reconstruction_weight": 0.0,
+                   "separate_towers": False,
                    "standardize_inputs": False, "encoder_hidden": (128, 64),
                    "decoder_hidden": (64, 128), "diffusion_hidden": 512},
     "paper_polymnist": {"n_shared": 32, "n_private": 128, "cross_mi_weight": 80.0,
                         "gen_aug_weight": 20.0, "independence_weight": 0.0,
-                        "diffusion_weight": 1.0, "beta": 2.5, "image_scale": 0.75,
+                        "private_reconstruction_weight": 0.0, "diffusion_weight": 1.0, "beta": 2.5, "image_scale": 0.75,
                         "diffusion_hidden": 512},
 }  # fmt: skip
 
@@ -85,14 +87,12 @@ def _one_batch(model, mdata):
 @pytest.mark.parametrize("preset", [None, "paper_tcga", "paper_polymnist"])
 def test_defaults_and_presets_reproduce_the_models_before_the_configuration(preset):
     mdata = _fixture()
-    model = ov.IDMVAE(mdata, preset=preset, seed=0)
+    model = ov.IDMVAE(mdata, preset=preset, seed=0, **(OLD_OBJECTIVE if preset is None else {}))
     n_params, loss, terms = BEFORE[preset]
     assert sum(p.numel() for p in model.module.parameters()) == n_params
     torch.manual_seed(1)
     with torch.no_grad():
         out = model.module.loss(_one_batch(model, mdata))
-    if preset is None:  # the default independence weight rose from 10 to 30 since
-        loss += (30.0 - OLD_INDEPENDENCE_WEIGHT) * terms["independence"]
     assert float(out.loss) == pytest.approx(loss, rel=1e-6)
     assert list(out.terms) == list(terms)
     for name, value in terms.items():

@@ -218,7 +218,11 @@ def test_presets_defaults_and_overrides(sim_mdata):
     assert (paper["encoder_hidden"], paper["decoder_hidden"]) == ((128, 64), (64, 128))
     assert (default["diffusion_hidden"], paper["diffusion_hidden"]) == (128, 512)
     assert (default["separate_towers"], paper["separate_towers"]) == (True, False)
-    assert (default["independence_weight"], paper["independence_weight"]) == (30.0, 0.0)
+    assert (default["independence_weight"], paper["independence_weight"]) == (100.0, 0.0)
+    assert (default["private_reconstruction_weight"], paper["private_reconstruction_weight"]) == (
+        1,
+        0,
+    )
     changed = {
         "standardize_inputs",
         "encoder_hidden",
@@ -226,6 +230,7 @@ def test_presets_defaults_and_overrides(sim_mdata):
         "diffusion_hidden",
         "separate_towers",
         "independence_weight",
+        "private_reconstruction_weight",
     }
     assert {k: v for k, v in default.items() if k not in changed} == {
         k: v for k, v in paper.items() if k not in changed

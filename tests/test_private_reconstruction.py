@@ -70,5 +70,10 @@ def test_one_modality_gives_zero():
     torch.manual_seed(0)
     module = IDMVAEModule(MODS[:1], PRESETS["paper_tcga"], **{**SMALL, "likelihood_scale": None})
     batch = make_batch(full=True)
-    batch = {**batch, "x": batch["x"][:1], "mask": batch["mask"][:, :1], "library": batch["library"][:1]}
+    batch = {
+        **batch,
+        "x": batch["x"][:1],
+        "mask": batch["mask"][:, :1],
+        "library": batch["library"][:1],
+    }
     assert float(private_reconstruction(module, _state(module, batch))) == 0.0

@@ -120,7 +120,8 @@ class ImageCNNClassifier:
                 torch.nn.MaxPool2d(2),
             ]
             width = out
-        layers[-1] = torch.nn.AdaptiveMaxPool2d(1)  # position-invariant: digits move between quadrants
+        # position-invariant: digits move between quadrants
+        layers[-1] = torch.nn.AdaptiveMaxPool2d(1)
         return torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(width, n_classes))
 
     def _tensor(self, X: np.ndarray) -> torch.Tensor:
