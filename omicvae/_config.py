@@ -12,13 +12,12 @@ This file imports neither torch nor the rest of the package (the command line's 
 The defaults are the paper's TCGA setting plus three changes selected on TCGA-BRCA validation
 patients (``benchmarks/results/tcga_brca_search.json``): encoder inputs are standardised with
 training statistics, the encoder / decoder MLPs are twice as wide (256-128 / 128-256 instead of
-128-64 / 64-128) and the diffusion denoisers are 128 wide instead of 512; and two changes chosen on
-the simulations with known shared and private factors (``benchmarks/disentanglement.py``), which keep
-the shared information out of the private codes: separate z and w towers in the MLP encoders and the
-independence term, and the private-reconstruction term that makes the decoders read the private
-signal from w (``independence_weight=100, private_reconstruction_weight=1``; before 2026-12-01:
-10 and 0, then 30 and 0). ``PRESETS["paper_tcga"]`` is the published setting
-exactly.
+128-64 / 64-128) and the diffusion denoisers are 128 wide instead of 512; and three changes chosen
+on the simulations with known shared and private factors (``benchmarks/disentanglement.py``), which
+keep the shared information out of the private codes and make the decoders read the private signal
+from them: separate z and w towers in the MLP encoders, the independence term and the
+private-reconstruction term (``independence_weight=100, private_reconstruction_weight=1`` since
+2026-12-01; 10 and 0 before). ``PRESETS["paper_tcga"]`` is the published setting exactly.
 """
 
 from __future__ import annotations
