@@ -75,7 +75,10 @@ VARIANTS: dict[str, dict] = {
         "independence_weight": 30.0,
         "private_reconstruction_weight": 0.0,
     },
-    "private reconstruction 1, independence 30": {"independence_weight": 30.0},
+    "private reconstruction 1, independence 30": {
+        "private_reconstruction_weight": 1.0,
+        "independence_weight": 30.0,
+    },
     "private reconstruction 0.3, independence 30": {
         "private_reconstruction_weight": 0.3,
         "independence_weight": 30.0,
