@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -498,7 +499,7 @@ def header_block(title: str, meta: dict) -> str:
 def run_meta(argv, t_start: float) -> dict:
     """Machine, versions, command line, date and wall time of the run so far."""
     return {
-        "command": "python " + " ".join(argv),
+        "command": "python " + shlex.join(argv),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "wall_seconds": time.perf_counter() - t_start,
         "machine": machine_info(),

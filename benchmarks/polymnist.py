@@ -42,6 +42,10 @@ VARIANTS = {
     "IDMVAE λ1 = 0": dict(cross_mi_weight=0.0, diffusion_prior=False),
     "IDMVAE λ2 = 0": dict(gen_aug_weight=0.0, diffusion_prior=False),
     "IDMVAE + independence term": dict(independence_weight=30.0, diffusion_prior=False),
+    # the configuration of tutorial 03: two changes beyond the paper that make the decoders draw
+    "IDMVAE, Bernoulli pixels + private reconstruction": dict(
+        image_family="bernoulli", private_reconstruction_weight=1.0, diffusion_prior=False
+    ),
 }
 PAPER_ROWS = {
     "IDMVAE": {"z_shared": 0.983, "z_private": 0.271, "w_private": 0.999, "w_shared": 0.162},
@@ -76,8 +80,9 @@ def parse_args():
     p.add_argument(
         "--variants",
         nargs="+",
-        default=["IDMVAE", "MMVAE+", "IDMVAE λ1 = 0"],
+        default=None,
         choices=list(VARIANTS),
+        help="default: IDMVAE, MMVAE+ and IDMVAE λ1 = 0 (IDMVAE and MMVAE+ with --gpu or --quick)",
     )
     p.add_argument("--n-unconditional", type=int, default=200)
     p.add_argument("--threads", type=int, default=1)
@@ -90,10 +95,17 @@ def parse_args():
         help="the paper's scale within 9 minutes on one GPU: 5 views, 64x64, 15000 tuples, "
         "IDMVAE and MMVAE+ for at most 2.75 minutes of training each; writes polymnist_gpu.*",
     )
+    p.add_argument(
+        "--add",
+        action="store_true",
+        help="keep the rows already in the results file and add (or replace) the variants run now; "
+        "the scale settings must match the file's",
+    )
     p.add_argument("--quick", action="store_true", help="tiny smoke-test settings")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = p.parse_args()
     args.name = "polymnist"
+    chosen, args.variants = args.variants, ["IDMVAE", "MMVAE+", "IDMVAE λ1 = 0"]
     if args.gpu:
         args.name = "polymnist_gpu"
         args.image_size, args.n_views, args.n_train, args.n_test = 64, 5, 15_000, 1_500
@@ -102,6 +114,7 @@ def parse_args():
     if args.quick:
         args.n_views, args.n_train, args.n_test, args.epochs, args.threads = 2, 64, 32, 1, 1
         args.n_unconditional, args.variants = 16, ["IDMVAE", "MMVAE+"]
+    args.variants = chosen or args.variants
     return args
 
 
@@ -207,6 +220,14 @@ def markdown(results: dict, meta: dict) -> str:
         "",
         f"Chance (majority class): digit {chance['chance_shared']:.3f}, quadrant {chance['chance_private']:.3f}.",
         "",
+        "Runs (rows kept with `--add` come from earlier runs at the same scale): "
+        + "; ".join(
+            f"{name}: `{r['run']['command']}` at {r['run']['commit']} ({r['run']['date']})"
+            for name, r in results.items()
+            if "run" in r
+        )
+        + ".",
+        "",
         "The same probes on standardised codes (`ov.tl.disentanglement(..., standardize=True)`: "
         "blind to the codes' scale, so a label carried by shrunken codes is not missed and "
         "leakage cannot hide in small dimensions):",
@@ -256,9 +277,13 @@ def main():
         seed=args.seed,
     )
     train = mdata[mdata.obs["split"] == "train"].copy()
-    results = {}
+    results = _existing_rows(args) if args.add else {}
     for name in args.variants:
         results[name] = run_variant(name, mdata, train, args)
+        results[name]["run"] = {
+            k: v for k, v in C.run_meta(sys.argv, start).items() if k in ("command", "date")
+        }
+        results[name]["run"]["commit"] = C.machine_info()["git_commit"][:10]
         print(
             f"{name}: probes {results[name]['probes']}, coherence {results[name]['coherence']}",
             flush=True,
@@ -269,6 +294,27 @@ def main():
     print(markdown(*_read(args.out, args.name)))
 
 
+SCALE_KEYS = ("n_views", "image_size", "n_train", "n_test", "epochs", "batch_size", "seed")
+
+
+def _existing_rows(args) -> dict:
+    """The rows of the results file, after checking they were measured at this run's scale."""
+    path = args.out / f"{args.name}.json"
+    if not path.exists():
+        return {}
+    saved = json.loads(path.read_text())
+    old = saved["meta"]["settings"]
+    for key in SCALE_KEYS:
+        if old[key] != getattr(args, key):
+            raise SystemExit(
+                f"--add: {path} was measured with {key}={old[key]}, this run uses "
+                f"{getattr(args, key)}; run without --add or with the same settings"
+            )
+    if old["conv_channels"] != list(args.conv_channels):
+        raise SystemExit(f"--add: {path} used conv widths {old['conv_channels']}")
+    return saved["results"]
+
+
 def _read(out: Path, name: str) -> tuple[dict, dict]:
     saved = json.loads((out / f"{name}.json").read_text())
     return saved["results"], saved["meta"]
@@ -277,10 +323,7 @@ def _read(out: Path, name: str) -> tuple[dict, dict]:
 def write(args, results: dict, start: float) -> None:
     """Write the JSON and markdown results for the variants finished so far."""
     meta = C.run_meta(sys.argv, start)
-    meta["settings"] = {
-        k: getattr(args, k)
-        for k in ("n_views", "image_size", "n_train", "n_test", "epochs", "batch_size", "seed")
-    }
+    meta["settings"] = {k: getattr(args, k) for k in SCALE_KEYS}
     meta["settings"].update(
         conv_channels=list(args.conv_channels),
         device="cuda" if torch.cuda.is_available() and args.accelerator != "cpu" else "cpu",
