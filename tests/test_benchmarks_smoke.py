@@ -185,3 +185,32 @@ def test_speed_writes_the_table_and_the_ab_comparison(tmp_path, monkeypatch):
     assert len(ab["rounds"]) == 2
     assert ab["ratios"]["b / a, raw step"]["median"] == pytest.approx(2.0)
     assert ab["ratios"]["torch.compile / eager, raw step"]["per_round"] == [1.5, 1.5]
+
+
+def _polymnist(out: Path, *extra: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(BENCH / "polymnist.py"), "--quick", "--out", str(out), *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def test_polymnist_add_keeps_earlier_rows_and_refuses_another_scale(tmp_path):
+    first = _polymnist(tmp_path, "--variants", "IDMVAE")
+    assert first.returncode == 0, first.stderr[-4000:]
+    second = _polymnist(tmp_path, "--add", "--variants", "MMVAE+")
+    assert second.returncode == 0, second.stderr[-4000:]
+    saved = json.loads((tmp_path / "polymnist.json").read_text())
+    assert list(saved["results"]) == ["IDMVAE", "MMVAE+"]
+    assert "--add" not in saved["results"]["IDMVAE"]["run"]["command"]
+    assert "--add" in saved["results"]["MMVAE+"]["run"]["command"]
+    md = (tmp_path / "polymnist.md").read_text()
+    assert "| IDMVAE | " in md and "| MMVAE+ | " in md
+    other = _polymnist(tmp_path, "--add", "--seed", "1", "--variants", "MMVAE+")
+    assert other.returncode != 0
+    assert "seed=0" in other.stderr and "uses 1" in other.stderr
+
+
+def test_polymnist_md_is_the_report_of_the_committed_json():
+    sys.path.insert(0, str(BENCH))
+    import polymnist
+
+    results, meta = polymnist._read(BENCH / "results", "polymnist")
+    assert polymnist.markdown(results, meta) == (BENCH / "results" / "polymnist.md").read_text()
