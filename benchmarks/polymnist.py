@@ -53,6 +53,12 @@ VARIANTS = {
         independence_weight=100.0,
         diffusion_prior=False,
     ),
+    "IDMVAE λ1 = 0, Bernoulli + private reconstruction": dict(
+        image_family="bernoulli",
+        private_reconstruction_weight=1.0,
+        cross_mi_weight=0.0,
+        diffusion_prior=False,
+    ),
     # the ablation at the same likelihood (MMVAE+ has no private-reconstruction term)
     "MMVAE+, Bernoulli pixels": dict(
         image_family="bernoulli", cross_mi_weight=0.0, gen_aug_weight=0.0, diffusion_prior=False
