@@ -208,9 +208,10 @@ def test_polymnist_add_keeps_earlier_rows_and_refuses_another_scale(tmp_path):
     assert "seed=0" in other.stderr and "uses 1" in other.stderr
 
 
-def test_polymnist_md_is_the_report_of_the_committed_json():
+@pytest.mark.parametrize("name", ["polymnist", "polymnist_20_epochs"])
+def test_polymnist_md_is_the_report_of_the_committed_json(name):
     sys.path.insert(0, str(BENCH))
     import polymnist
 
-    results, meta = polymnist._read(BENCH / "results", "polymnist")
-    assert polymnist.markdown(results, meta) == (BENCH / "results" / "polymnist.md").read_text()
+    results, meta = polymnist._read(BENCH / "results", name)
+    assert polymnist.markdown(results, meta) == (BENCH / "results" / f"{name}.md").read_text()
