@@ -327,14 +327,13 @@ def _existing_rows(args) -> dict:
         return {}
     saved = json.loads(path.read_text())
     old = saved["meta"]["settings"]
-    for key in SCALE_KEYS:
-        if old[key] != getattr(args, key):
+    now = {**{k: getattr(args, k) for k in SCALE_KEYS}, "conv_channels": list(args.conv_channels)}
+    for key, value in now.items():
+        if old[key] != value:
             raise SystemExit(
                 f"--add: {path} was measured with {key}={old[key]}, this run uses "
-                f"{getattr(args, key)}; run without --add or with the same settings"
+                f"{value}; run without --add or with the same settings"
             )
-    if old["conv_channels"] != list(args.conv_channels):
-        raise SystemExit(f"--add: {path} used conv widths {old['conv_channels']}")
     return saved["results"]
 
 
