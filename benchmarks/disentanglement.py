@@ -50,6 +50,8 @@ SCENARIOS: dict[str, dict] = {
     "nonlinear decoder": {"decoder": "nonlinear"},
     "5 modalities": {"noise": ("nb", "normal", "bernoulli", "poisson", "laplace")},
     "missing 30%": {"missing_fraction": 0.3},
+    # classes barely overlap: the true factors probe at about 0.99, so z→shared ≥ 0.95 is reachable
+    "well separated": {"separation": 3.0},
 }
 COMMON_DATA: dict = {"n_features": 60}
 
@@ -104,6 +106,7 @@ QUICK = {
 BATCH_SIZE = 128
 
 PROBES = ("z_shared", "z_private", "w_private", "w_shared", "chance_shared", "chance_private")
+CEILINGS = ("shared", "private", "shared_joint", "shared_true", "private_true")
 GOAL_W_SHARED_MARGIN = 0.10
 GOAL_Z_SHARED = 0.95
 GOAL = (
@@ -203,7 +206,7 @@ def run_one(mdata, overrides: dict, seed: int, epochs: int) -> dict:
 
 
 def raw_ceiling(mdata, seed: int) -> dict:
-    """What each modality's own features tell, with the probes' classifier and split.
+    """What each modality's own features, and the true factors, tell the probes.
 
     The features (log-normalised for counts, as-is otherwise) are put where the probes read codes,
     so ``ov.tl.disentanglement`` scores them exactly as it scores z and w: its ``z_shared`` column
@@ -214,56 +217,75 @@ def raw_ceiling(mdata, seed: int) -> dict:
     filled with its feature means) where the probe reads z: what a code that pools every modality,
     as z does, can be expected to reach on the scenario.
 
+    ``shared_true`` and ``private_true`` probe the simulator's true factors
+    (``obsm["shared_factor"]``, each modality's ``obsm["private_factor"]``) on the samples that
+    have the modality: the classes overlap, so this is the most a code can be expected to reach.
+
     Returns
     -------
     dict
-        ``shared`` and ``private``: means over modalities; ``shared_joint``.
+        ``shared``, ``private`` (means over modalities), ``shared_joint``, ``shared_true``,
+        ``private_true``.
     """
-    import omicvae as ov
-
-    probe = mdata.copy()
-    blocks = []
-    for m in probe.mod:
-        x = np.asarray(probe[m].X, dtype=float)
-        if probe[m].uns["noise"] in ("nb", "poisson"):
+    raw, blocks, shared_true, private_true = {}, [], {}, {}
+    for m in mdata.mod:
+        x = np.asarray(mdata[m].X, dtype=float)
+        if mdata[m].uns["noise"] in ("nb", "poisson"):
             x = np.log1p(x / x.sum(1, keepdims=True).clip(min=1) * 1e4)
-        full = np.full((probe.n_obs, x.shape[1]), np.nan)
-        full[probe.obs_names.get_indexer(probe[m].obs_names)] = x
-        probe.obsm[f"raw_{m}"] = full
-        blocks.append(np.where(np.isnan(full), np.nanmean(full, axis=0), full))
-    table = ov.tl.disentanglement(
-        probe,
-        shared_label="shared_label",
-        private_labels={m: f"private_label_{m}" for m in probe.mod},
-        shared_prefix="raw_",
-        private_prefix="raw_",
-        random_state=seed,
-    )
+        raw[m] = _full_rows(mdata, m, x)
+        blocks.append(np.where(np.isnan(raw[m]), np.nanmean(raw[m], axis=0), raw[m]))
+        present = ~np.isnan(raw[m][:, 0])
+        shared_true[m] = np.where(present[:, None], mdata.obsm["shared_factor"], np.nan)
+        private_true[m] = _full_rows(mdata, m, mdata[m].obsm["private_factor"])
     joint = np.hstack(blocks)
-    for m in probe.mod:
-        probe.obsm[f"rawall_{m}"] = joint
-    joint_table = ov.tl.disentanglement(
-        probe,
-        shared_label="shared_label",
-        private_labels={m: f"private_label_{m}" for m in probe.mod},
-        shared_prefix="rawall_",
-        private_prefix="raw_",
-        random_state=seed,
-    )
+    own = _probe(mdata, raw, raw, seed)
+    pooled = _probe(mdata, {m: joint for m in mdata.mod}, raw, seed)
+    truth = _probe(mdata, shared_true, private_true, seed)
     return {
-        "shared": float(table.loc["mean", "z_shared"]),
-        "private": float(table.loc["mean", "w_private"]),
-        "shared_joint": float(joint_table.loc["mean", "z_shared"]),
+        "shared": float(own.loc["mean", "z_shared"]),
+        "private": float(own.loc["mean", "w_private"]),
+        "shared_joint": float(pooled.loc["mean", "z_shared"]),
+        "shared_true": float(truth.loc["mean", "z_shared"]),
+        "private_true": float(truth.loc["mean", "w_private"]),
     }
 
 
-def summarise(runs: list[dict]) -> dict:
+def _full_rows(mdata, m: str, values: np.ndarray) -> np.ndarray:
+    """Rows of modality ``m`` placed at its samples' positions in ``mdata``; NaN elsewhere."""
+    full = np.full((mdata.n_obs, values.shape[1]), np.nan)
+    full[mdata.obs_names.get_indexer(mdata[m].obs_names)] = values
+    return full
+
+
+def _probe(mdata, shared: dict, private: dict, seed: int) -> pd.DataFrame:
+    """``ov.tl.disentanglement`` of arrays put where it reads each modality's z and w."""
+    import omicvae as ov
+
+    probe = mdata.copy()
+    for m in mdata.mod:
+        probe.obsm[f"probe_z_{m}"] = shared[m]
+        probe.obsm[f"probe_w_{m}"] = private[m]
+    return ov.tl.disentanglement(
+        probe,
+        shared_label="shared_label",
+        private_labels={m: f"private_label_{m}" for m in mdata.mod},
+        shared_prefix="probe_z_",
+        private_prefix="probe_w_",
+        random_state=seed,
+    )
+
+
+def summarise(runs: list[dict], ceilings: dict | None = None) -> dict:
     """Mean and sample std over seeds, per scenario and variant.
 
     Parameters
     ----------
     runs
         Records of :func:`run_one` with ``scenario``, ``variant`` and ``seed`` added.
+    ceilings
+        ``{scenario: [ceiling of each seed]}`` (:func:`raw_ceiling` with ``seed`` added); with
+        them the summary gains ``z_shared_minus_true``, z→shared minus the true factor's probe
+        of the same seed.
 
     Returns
     -------
@@ -271,8 +293,14 @@ def summarise(runs: list[dict]) -> dict:
         ``{scenario: {variant: {metric: [mean, std]}}}`` for the mean probes,
         ``w_shared_minus_chance_worst``, each modality's ``w_shared`` and
         ``w_shared_minus_chance`` (as ``"w_shared_minus_chance[m]"``), the redundancy columns
-        (``"redundancy.<column>"``) and ``train_seconds``.
+        (``"redundancy.<column>"``), ``train_seconds`` and, given ``ceilings``,
+        ``z_shared_minus_true``.
     """
+    truth = {
+        (scenario, c["seed"]): c.get("shared_true")
+        for scenario, cs in (ceilings or {}).items()
+        for c in cs
+    }
     out: dict[str, dict] = {}
     for scenario in dict.fromkeys(r["scenario"] for r in runs):
         for variant in dict.fromkeys(r["variant"] for r in runs if r["scenario"] == scenario):
@@ -280,6 +308,11 @@ def summarise(runs: list[dict]) -> dict:
             s = {k: C.mean_std(r["mean"][k] for r in group) for k in PROBES}
             for key in ("w_shared_minus_chance_worst", "train_seconds"):
                 s[key] = C.mean_std(r[key] for r in group)
+            true = [truth.get((scenario, r["seed"])) for r in group]
+            if true and all(t is not None for t in true):
+                s["z_shared_minus_true"] = C.mean_std(
+                    r["mean"]["z_shared"] - t for r, t in zip(group, true, strict=True)
+                )
             for m in group[0]["per_modality"]:
                 for key in ("w_shared", "w_shared_minus_chance"):
                     s[f"{key}[{m}]"] = C.mean_std(r["per_modality"][m][key] for r in group)
@@ -350,6 +383,7 @@ def markdown(payload: dict, meta: dict) -> str:
     head = [
         "variant",
         "z→shared ↑",
+        "z→shared − true factor ↑",
         "z→private ↓",
         "w→private ↑",
         "w→shared ↓",
@@ -366,8 +400,8 @@ def markdown(payload: dict, meta: dict) -> str:
                 for k in ("w_shared", "w_private", "z_shared")
             )
             body.append(
-                [variant]
-                + [C.fmt(s[k]) for k in ("z_shared", "z_private", "w_private", "w_shared")]
+                [variant, C.fmt(s["z_shared"]), C.fmt(s.get("z_shared_minus_true"))]
+                + [C.fmt(s[k]) for k in ("z_private", "w_private", "w_shared")]
                 + [C.fmt(worst), marks]
             )
         any_s = next(iter(variants.values()))
@@ -392,7 +426,9 @@ def markdown(payload: dict, meta: dict) -> str:
             C.markdown_table(head, body),
             "",
             "Goal column: w→shared / w→private / z→shared part of the goal met (✓) or not (✗), "
-            "on the means over seeds (the worst modality is taken per seed, then averaged).",
+            "on the means over seeds (the worst modality is taken per seed, then averaged). "
+            "z→shared − true factor: the same probe's gap to the simulator's true shared factor, "
+            "per seed, then averaged (0 is all a code can do).",
             "",
             "w→shared − chance per modality (noise model), ↓:",
             "",
@@ -455,7 +491,7 @@ def run(args, t_start: float) -> dict:
     for scenario in args.scenarios:
         for seed in args.seeds:
             ceiling = raw_ceiling(simulate_scenario(scenario, args.n_obs, seed), seed)
-            ceilings.setdefault(scenario, []).append(ceiling)
+            ceilings.setdefault(scenario, []).append({"seed": seed, **ceiling})
             for variant in args.variants:
                 mdata = simulate_scenario(scenario, args.n_obs, seed)
                 rec = run_one(mdata, VARIANTS[variant], seed, args.epochs)
@@ -469,7 +505,7 @@ def run(args, t_start: float) -> dict:
                     f"{rec['w_shared_minus_chance_worst']:+.3f}); train {rec['train_seconds']:.1f} s",
                     flush=True,
                 )
-    summary = summarise(runs)
+    summary = summarise(runs, ceilings)
     meta = C.run_meta(sys.argv, t_start)
     payload = {
         **meta,
@@ -494,10 +530,8 @@ def run(args, t_start: float) -> dict:
         },
         "variants": {v: VARIANTS[v] for v in args.variants},
         "summary": summary,
-        "raw_ceiling": {
-            s: {k: C.mean_std(c[k] for c in cs) for k in ("shared", "private", "shared_joint")}
-            for s, cs in ceilings.items()
-        },
+        "raw_ceiling": _ceiling_summary(ceilings),
+        "ceilings_by_seed": ceilings,
         "runs": runs,
     }
     C.write_json(out / f"{args.name}.json", payload)
@@ -508,20 +542,31 @@ def run(args, t_start: float) -> dict:
     return payload
 
 
+def _ceiling_summary(ceilings: dict) -> dict:
+    return {s: {k: C.mean_std(c[k] for c in cs) for k in CEILINGS} for s, cs in ceilings.items()}
+
+
 def _joint_ceiling_text(ceiling: dict) -> str:
-    if "shared_joint" not in ceiling:  # runs before the joint ceiling was measured
-        return ""
-    return (
-        "; shared from all modalities' raw features side by side (what a pooled code can reach) "
-        + C.fmt(ceiling["shared_joint"])
-    )
+    text = ""
+    if "shared_joint" in ceiling:  # absent in runs before the joint ceiling was measured
+        text += (
+            "; shared from all modalities' raw features side by side (what a pooled code can "
+            "reach) " + C.fmt(ceiling["shared_joint"])
+        )
+    if "shared_true" in ceiling:
+        text += (
+            ". **True factors** (the simulator's latent factors, the most a code can reach): "
+            f"shared {C.fmt(ceiling['shared_true'])}, private {C.fmt(ceiling['private_true'])}"
+        )
+    return text
 
 
 def add_ceilings(json_path: Path) -> None:
     """Recompute the raw-feature ceilings of an existing run and rewrite its report.
 
     The ceilings need no training (a few seconds per scenario and seed), so a run made before a
-    ceiling existed can gain it; the JSON records when (``ceilings_recomputed``).
+    ceiling existed can gain it (with the summary's ``z_shared_minus_true``); the JSON records
+    when (``ceilings_recomputed``).
     """
     payload = json.loads(Path(json_path).read_text())
     settings = payload["settings"]
@@ -529,11 +574,11 @@ def add_ceilings(json_path: Path) -> None:
     for scenario in payload["scenarios"]:
         for seed in settings["seeds"]:
             mdata = simulate_scenario(scenario, settings["n_obs"], seed)
-            ceilings.setdefault(scenario, []).append(raw_ceiling(mdata, seed))
-    payload["raw_ceiling"] = {
-        s: {k: C.mean_std(c[k] for c in cs) for k in ("shared", "private", "shared_joint")}
-        for s, cs in ceilings.items()
-    }
+            ceilings.setdefault(scenario, []).append({"seed": seed, **raw_ceiling(mdata, seed)})
+    payload["raw_ceiling"] = _ceiling_summary(ceilings)
+    payload["ceilings_by_seed"] = ceilings
+    payload["summary"] = summarise(payload["runs"], ceilings)
+    payload["goal"] = goal_check(payload["summary"])
     payload["ceilings_recomputed"] = C.run_meta(sys.argv, time.perf_counter())
     C.write_json(Path(json_path), payload)
     meta = {k: payload[k] for k in ("command", "date", "wall_seconds", "machine", "versions")}

@@ -89,8 +89,15 @@ def test_disentanglement_quick(tmp_path):
         mean, _ = summary["MMVAE+"][key]
         assert -1 <= mean <= 1
     assert payload["goal"]["nb+normal+bernoulli"]["MMVAE+"]["w_private"] is True
+    (ceiling,) = payload["ceilings_by_seed"]["nb+normal+bernoulli"]
+    assert ceiling["seed"] == 0 and 0.5 < ceiling["shared_true"] <= 1
+    for variant, row in summary.items():
+        (rec,) = [r for r in payload["runs"] if r["variant"] == variant]
+        gap = rec["mean"]["z_shared"] - ceiling["shared_true"]
+        assert row["z_shared_minus_true"][0] == pytest.approx(gap)
     md = (tmp_path / "disentanglement.md").read_text()
     assert "| IDMVAE (defaults) |" in md and "w→shared ↓" in md
+    assert "**True factors**" in md and "z→shared − true factor ↑" in md
 
 
 def test_benchmarks_mmvae_plus_rows_fix_what_mmvaeplus_fixes(sim_mdata):

@@ -24,7 +24,7 @@ def _original(n_obs=600, noise=("nb", "normal", "bernoulli"), n_features=60, lat
     present = rng.random((n_obs, len(noise))) >= missing_fraction
     nobody = ~present.any(1)
     present[nobody, rng.integers(0, len(noise), nobody.sum())] = True
-    xs, labels = [], []
+    xs, labels, privates = [], [], []
     for kind in noise:
         priv_labels, private = class_latent(n_private)
         mixing = rng.normal(0.0, 1.0 / np.sqrt(2 * latent_dim), (2 * latent_dim, n_features))
@@ -39,7 +39,8 @@ def _original(n_obs=600, noise=("nb", "normal", "bernoulli"), n_features=60, lat
             x = rng.random(eta.shape) < 1.0 / (1.0 + np.exp(-2.0 * eta))
         xs.append(x.astype(np.float32))
         labels.append(priv_labels)
-    return shared_labels, present, xs, labels
+        privates.append(private)
+    return shared_labels, present, xs, labels, shared, privates
 
 
 @pytest.mark.parametrize(
@@ -52,7 +53,7 @@ def _original(n_obs=600, noise=("nb", "normal", "bernoulli"), n_features=60, lat
 )
 def test_default_options_reproduce_the_original_simulator(kwargs):
     mdata = simulate(**kwargs)
-    shared_labels, present, xs, labels = _original(**kwargs)
+    shared_labels, present, xs, labels, shared, privates = _original(**kwargs)
     obs = mdata.obs.loc[[f"sample_{i}" for i in range(len(shared_labels))]]
     assert list(obs["shared_label"]) == [f"S{k}" for k in shared_labels]
     for m, (keep, x, lab) in enumerate(zip(present.T, xs, labels, strict=True)):
@@ -61,6 +62,25 @@ def test_default_options_reproduce_the_original_simulator(kwargs):
         np.testing.assert_array_equal(adata.X, x[keep])
         assert adata.X.dtype == np.float32
         assert list(obs[f"private_label_m{m}"]) == [f"P{k}" for k in lab]
+        np.testing.assert_allclose(adata.obsm["private_factor"], privates[m][keep], rtol=1e-6)
+    order = mdata.obs_names.map(lambda name: int(name.split("_")[1]))
+    np.testing.assert_allclose(mdata.obsm["shared_factor"], shared[order], rtol=1e-6)
+
+
+def test_true_factors_generate_the_data():
+    """A linear fit of a Gaussian modality on the stored factors leaves only the noise (std 0.5)."""
+    mdata = simulate(n_obs=400, missing_fraction=0.2, seed=3)
+    normal = mdata["m1"]
+    shared = mdata.obsm["shared_factor"][mdata.obs_names.get_indexer(normal.obs_names)]
+    design = np.hstack([shared, normal.obsm["private_factor"], np.ones((normal.n_obs, 1))])
+    coef, *_ = np.linalg.lstsq(design, normal.X, rcond=None)
+    assert np.std(normal.X - design @ coef) == pytest.approx(0.5, abs=0.03)
+    both = normal.obs_names.intersection(mdata["m0"].obs_names)
+    rows = normal.obs_names.get_indexer(both)
+    other = mdata["m0"].obsm["private_factor"][mdata["m0"].obs_names.get_indexer(both)]
+    wrong = np.hstack([shared[rows], other, np.ones((len(both), 1))])
+    coef, *_ = np.linalg.lstsq(wrong, normal.X[rows], rcond=None)
+    assert np.std(normal.X[rows] - wrong @ coef) > 0.6
 
 
 def test_default_data_checksums():

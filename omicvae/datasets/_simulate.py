@@ -229,6 +229,12 @@ def simulate(
           values) with the private factor marginalised (each sample paired with the private parts
           of up to 100 other samples at evenly spaced offsets), averaged over the class's samples;
           the truth for differential analysis between shared classes;
+        - ``mdata.obsm["shared_factor"]`` (``n_obs x latent_dim``) and each modality's
+          ``mdata[m].obsm["private_factor"]`` (its present samples): the true latent factors the
+          data were generated from. A linear probe on them is the most any learned code can be
+          expected to reach on the labels: the classes overlap (centres ``separation`` apart
+          against unit within-class noise), so even the true factor does not identify every
+          sample's class;
         - ``mdata.uns["simulation"]``: the arguments, and per modality (``["modalities"][m]``) its
           noise model, number of features, number of shared- and private-driven features, the
           mean shared / private variance fractions and ``"variance_explained"``: ``{"joint",
@@ -295,6 +301,7 @@ def simulate(
             obs=pd.DataFrame({"private_label": labels[keep]}, index=obs_names[keep]),
             var=truth,
         )
+        adata.obsm["private_factor"] = private[keep].astype(np.float32)
         adata.uns["noise"] = kind
         class_means = shared_class_means(
             np.asarray(obs["shared_label"]), eta_shared, eta_private, kind
@@ -314,6 +321,7 @@ def simulate(
     with md.set_options(pull_on_update=False):  # labels are set explicitly below
         mdata = md.MuData(mods)
     mdata.obs = obs.loc[mdata.obs_names]
+    mdata.obsm["shared_factor"] = shared[obs_names.get_indexer(mdata.obs_names)].astype(np.float32)
     mdata.uns["simulation"] = {
         "n_obs": int(n_obs),
         "noise": list(noise),
