@@ -48,6 +48,7 @@ from ._params import (
     check_hyperparameters,
     check_image_modalities,
     check_train_arguments,
+    data_preset,
     resolve_preset,
 )
 from ._posterior import iter_posteriors, mixture_mean, posterior_arrays, random_present
@@ -78,8 +79,10 @@ class IDMVAE(InterpretationMixin):
     beta
         Weight of the prior/posterior terms of the ELBO.
     preset
-        ``"paper_tcga"`` (the published TCGA setting exactly) or ``"paper_polymnist"``; explicit
-        keyword arguments override it. ``None`` (default): the package defaults below.
+        ``"paper_tcga"`` (the published TCGA setting exactly), ``"paper_polymnist"`` or
+        ``"images"`` (the PolyMNIST weights with Bernoulli pixels and the private-reconstruction
+        term, no diffusion prior); explicit keyword arguments override it. ``None`` (default): the
+        package defaults below, or ``"images"`` when every modality is an image (logged).
     seed
         Seed of the initial weights (None: from the global torch RNG).
     **kwargs
@@ -168,6 +171,13 @@ class IDMVAE(InterpretationMixin):
         clash = set(hyperparameters) & set(self._fixed)
         if clash:
             raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
+        if preset is None and data_preset(registry) is not None:
+            preset = data_preset(registry)
+            _log.info(
+                "every modality is an image: starting from preset=%r (the settings measured on "
+                "PolyMNIST-Quadrant) instead of the omics defaults",
+                preset,
+            )
         # a preset's values of the fixed settings give way: MMVAEPlus(preset=...) is that
         # preset's ablation
         resolved = {

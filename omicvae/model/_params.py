@@ -10,6 +10,7 @@ from numbers import Real
 
 from .._config import (
     DEFAULT_CONFIG,
+    IMAGE_PRESET,
     IDMVAEConfig,
     non_negative,
     positive,
@@ -35,6 +36,16 @@ def resolve_preset(preset: str | None, params: dict) -> dict:
         return dict(params)
     preset_config(preset)  # a clear error for an unknown name
     return {**PRESETS[preset], **params}
+
+
+def data_preset(registry) -> str | None:
+    """The preset that stands in for the package defaults on these data.
+
+    ``"images"`` when every modality is an image (the settings measured on PolyMNIST-Quadrant; the
+    package defaults were chosen on omics), otherwise None (the package defaults).
+    """
+    kinds = {likelihood_class(spec.likelihood).network for spec in registry.modalities}
+    return IMAGE_PRESET if kinds == {"conv"} else None
 
 
 def check_hyperparameters(params: dict, modality_names) -> IDMVAEConfig:
