@@ -85,6 +85,8 @@ VARIANTS: dict[str, dict] = {
         "private_reconstruction_weight": 0.3,
         "independence_weight": 30.0,
     },
+    "shared purity 100": {"shared_purity_weight": 100.0},
+    "shared purity 300": {"shared_purity_weight": 300.0},
     "private reconstruction 3, independence 30": {
         "private_reconstruction_weight": 3.0,
         "independence_weight": 30.0,

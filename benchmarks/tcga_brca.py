@@ -103,6 +103,15 @@ SEARCH = {
     "std_wide_dh128_ind100_pr1": {
         "model": {**WIDE_DH128, "independence_weight": 100.0, "private_reconstruction_weight": 1.0}
     },
+    # ... and the shared-purity term (keeps each modality's private signal out of its z)
+    "std_wide_dh128_ind100_pr1_purity100": {
+        "model": {
+            **WIDE_DH128,
+            "independence_weight": 100.0,
+            "private_reconstruction_weight": 1.0,
+            "shared_purity_weight": 100.0,
+        }
+    },
     "std_wide_ep150": {
         "model": {"encoder_hidden": (256, 128), "decoder_hidden": (128, 256)},
         "train": {"max_epochs": 150},

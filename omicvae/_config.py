@@ -182,6 +182,13 @@ class LossWeights(_Checked):
         non_negative,
         metavar="W",
     )
+    shared_purity_weight: float = setting(
+        0.0,
+        "weight of the term that keeps each modality's private information out of its shared code "
+        "(beyond the paper: 0 is the paper)",
+        non_negative,
+        metavar="W",
+    )
     private_reconstruction_weight: float = setting(
         1.0,
         "weight of the term that reconstructs each modality from another modality's z and its own "
@@ -201,6 +208,7 @@ class LossWeights(_Checked):
             "cross_mi": self.cross_mi_weight,
             "gen_aug": self.gen_aug_weight,
             "independence": self.independence_weight,
+            "shared_purity": self.shared_purity_weight,
             "private_reconstruction": self.private_reconstruction_weight,
             "diffusion": self.diffusion_weight,
         }

@@ -52,7 +52,11 @@ OLD_DEFAULTS = {
 }  # fmt: skip
 # Settings added since and defaults changed since (issue 13: independence_weight 10 -> 100 and
 # private_reconstruction_weight, added at 0, -> 1, selected on the simulations and BRCA validation).
-ADDED_SINCE = {"private_reconstruction_weight": 1.0, "independence_weight": 100.0}
+ADDED_SINCE = {
+    "private_reconstruction_weight": 1.0,
+    "independence_weight": 100.0,
+    "shared_purity_weight": 0.0,
+}
 # the settings that give the default model the objective of 24a0750
 OLD_OBJECTIVE = {"private_reconstruction_weight": 0.0, "independence_weight": 10.0}
 OLD_PRESETS = {
@@ -191,8 +195,8 @@ def test_module_defaults_are_the_model_defaults():
 def test_loss_weights_mapping_names_the_terms():
     weights = LossWeights(beta=1.0, cross_mi_weight=2.0, gen_aug_weight=3.0,
                           independence_weight=4.0, diffusion_weight=5.0,
-                          private_reconstruction_weight=6.0)  # fmt: skip
+                          private_reconstruction_weight=6.0, shared_purity_weight=7.0)  # fmt: skip
     assert weights.as_mapping() == {
         "beta": 1.0, "cross_mi": 2.0, "gen_aug": 3.0, "independence": 4.0, "diffusion": 5.0,
-        "private_reconstruction": 6.0,
+        "private_reconstruction": 6.0, "shared_purity": 7.0,
     }  # fmt: skip

@@ -5,7 +5,11 @@ import torch
 
 import omicvae as ov
 from omicvae.module import IDMVAEModule
-from omicvae.module._independence import kernel_alignment, shared_private_dependence
+from omicvae.module._independence import (
+    kernel_alignment,
+    own_private_dependence,
+    shared_private_dependence,
+)
 
 from .conftest import TINY
 
@@ -113,3 +117,54 @@ def test_independence_weight_is_checked_and_mmvae_plus_fixes_it(sim_mdata):
         ov.MMVAEPlus(sim_mdata, independence_weight=1.0, **TINY)
     for preset in ("paper_tcga", "paper_polymnist"):
         assert ov.IDMVAE(sim_mdata, preset=preset).hyperparameters["independence_weight"] == 0.0
+
+
+# ------------------------------------------------------------------ the shared-purity counterpart
+
+
+def test_purity_sees_a_shared_code_that_holds_its_own_private_code():
+    mask = torch.ones(200, 2, dtype=torch.bool)
+    clean = own_private_dependence(*_codes("none"), mask, True)
+    own = own_private_dependence(*_codes("own"), mask, True)  # z_0 and w_0 share 3 dimensions
+    other = own_private_dependence(*_codes("other"), mask, True)
+    assert abs(clean) < 0.1
+    assert own > clean + 0.3
+    assert other < clean + 0.05  # w_0 copying z_1 is the independence term's business
+
+
+def test_purity_moves_shared_codes_only_and_skips_absent_samples():
+    z, w = _codes("own")
+    z.requires_grad_(True)
+    w.requires_grad_(True)
+    own_private_dependence(z, w, torch.ones(200, 2, dtype=torch.bool), True).backward()
+    assert w.grad is None or torch.count_nonzero(w.grad) == 0
+    assert z.grad[0].abs().sum() > 0
+    z, w = _codes("own")
+    mask = torch.ones(200, 2, dtype=torch.bool)
+    mask[:50, 0] = False
+    z_bad = z.clone()
+    z_bad[0, :50] = 1e3
+    masked = own_private_dependence(z_bad, w, mask, False)
+    expected = kernel_alignment(z[0, 50:], w[0, 50:]) + kernel_alignment(z[1], w[1])
+    assert torch.isclose(masked, expected)
+
+
+def test_module_adds_the_weighted_purity_term(sim_mdata):
+    ov.IDMVAE.setup_mudata(sim_mdata)
+    model = ov.IDMVAE(sim_mdata, **TINY)
+    settings = dict(TINY, diffusion_prior=False)
+    torch.manual_seed(0)
+    off = IDMVAEModule(model.registry.modalities, **settings)
+    on = IDMVAEModule(model.registry.modalities, shared_purity_weight=3.0, **settings)
+    on.load_state_dict(off.state_dict())
+    batch = next(iter(model._loader(model._tensors(None), range(64), 64, shuffle=False)))
+    noise = off.draw_noise(off.encode(batch["x"], None))
+    out_off, out_on = off.loss(batch, noise), on.loss(batch, noise)
+    assert "shared_purity" not in out_off.terms
+    term = out_on.terms["shared_purity"]
+    assert term != 0 and -0.3 < term < 3
+    assert torch.isclose(out_on.loss, out_off.loss + 3.0 * term)
+    with pytest.raises(TypeError, match="shared_purity_weight"):
+        ov.MMVAEPlus(sim_mdata, shared_purity_weight=1.0, **TINY)
+    for preset in ("paper_tcga", "paper_polymnist", "images"):
+        assert ov.IDMVAE(sim_mdata, preset=preset).hyperparameters["shared_purity_weight"] == 0.0

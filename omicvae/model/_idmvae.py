@@ -74,6 +74,10 @@ class IDMVAE(InterpretationMixin):
         Weight of a term beyond the paper: the kernel dependence (normalised HSIC) between each
         private code w_m and what the other modalities' shared codes know, summed over modalities;
         it keeps the shared information out of the private codes. 0 (the paper) turns it off.
+    shared_purity_weight
+        Weight of its counterpart, also beyond the paper: the kernel dependence between each
+        modality's shared code z_m and its own private code w_m (held fixed), which keeps the
+        modality's private information out of z. 0 (the paper) turns it off.
     diffusion_prior, diffusion_weight
         Train diffusion priors for z and each w_m jointly, with weight λ_diff.
     beta

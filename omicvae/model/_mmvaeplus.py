@@ -17,6 +17,7 @@ class MMVAEPlus(IDMVAE):
         "cross_mi_weight": 0.0,
         "gen_aug_weight": 0.0,
         "independence_weight": 0.0,
+        "shared_purity_weight": 0.0,
         "private_reconstruction_weight": 0.0,
         "diffusion_prior": False,
     }

@@ -53,6 +53,38 @@ def kernel_alignment(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return _unbiased_hsic(kx, ky) / norm
 
 
+def own_private_dependence(
+    mu_z: torch.Tensor, mu_w: torch.Tensor, mask: torch.Tensor, complete: bool
+) -> torch.Tensor:
+    """Sum over modalities of the kernel alignment between each shared code and its own private code.
+
+    The counterpart of :func:`shared_private_dependence`: it moves the shared codes only (the
+    private means carry no gradient), so whatever modality ``m``'s shared code ``z_m`` knows of the
+    private factors that ``w_m`` holds is pushed out of ``z_m``. A shared code that keeps ``m``'s
+    private signal lets the decoders read it from ``z``, and ``variance_explained`` then gives the
+    shared part variance that is ``m``'s own. Samples lacking ``m`` are skipped, and so is a modality
+    with fewer than :data:`MIN_SAMPLES` samples in the batch.
+
+    Parameters
+    ----------
+    mu_z, mu_w
+        ``(M, B, n_shared)`` and ``(M, B, n_private)`` posterior means.
+    mask
+        ``(B, M)`` bool presence mask.
+    complete
+        Whether every sample has every modality (skips the masking).
+    """
+    total = mu_z.new_zeros(())
+    mu_w = mu_w.detach()
+    for m in range(mu_z.shape[0]):
+        shared, private = mu_z[m], mu_w[m]
+        if not complete:
+            shared, private = shared[mask[:, m]], private[mask[:, m]]
+        if shared.shape[0] >= MIN_SAMPLES:
+            total = total + kernel_alignment(shared, private)
+    return total
+
+
 def shared_private_dependence(
     mu_z: torch.Tensor, mu_w: torch.Tensor, mask: torch.Tensor, complete: bool
 ) -> torch.Tensor:

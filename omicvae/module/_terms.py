@@ -23,7 +23,7 @@ from ._elbo import (
     mixture_log_density,
     mmvae_plus_loss,
 )
-from ._independence import shared_private_dependence
+from ._independence import own_private_dependence, shared_private_dependence
 from ._state import StepState
 
 if TYPE_CHECKING:
@@ -152,6 +152,12 @@ def independence(module: IDMVAEModule, state: StepState) -> torch.Tensor:
     return shared_private_dependence(post.mu_z, post.mu_w, state.mask, state.complete)
 
 
+def shared_purity(module: IDMVAEModule, state: StepState) -> torch.Tensor:
+    """Kernel dependence between each shared code and its own modality's private code."""
+    post = state.posterior
+    return own_private_dependence(post.mu_z, post.mu_w, state.mask, state.complete)
+
+
 def private_reconstruction(module: IDMVAEModule, state: StepState) -> torch.Tensor:
     """Negative log p(x_d | z_r, w_d) for every other source r, own private sample w_d.
 
@@ -197,6 +203,7 @@ LOSS_TERMS: tuple[LossTerm, ...] = (
     LossTerm("cross_mi", cross_mi),
     LossTerm("gen_aug", gen_aug),
     LossTerm("independence", independence),
+    LossTerm("shared_purity", shared_purity),
     LossTerm("private_reconstruction", private_reconstruction),
     LossTerm("diffusion", diffusion),
 )
