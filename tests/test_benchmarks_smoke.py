@@ -215,7 +215,7 @@ def test_polymnist_add_keeps_earlier_rows_and_refuses_another_scale(tmp_path):
     assert "seed=0" in other.stderr and "uses 1" in other.stderr
 
 
-@pytest.mark.parametrize("name", ["polymnist", "polymnist_20_epochs"])
+@pytest.mark.parametrize("name", ["polymnist", "polymnist_20_epochs", "polymnist_20_epochs_seed1"])
 def test_polymnist_md_is_the_report_of_the_committed_json(name):
     sys.path.insert(0, str(BENCH))
     import polymnist
