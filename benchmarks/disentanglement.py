@@ -87,6 +87,10 @@ VARIANTS: dict[str, dict] = {
     },
     "shared purity 100": {"shared_purity_weight": 100.0},
     "shared purity 300": {"shared_purity_weight": 300.0},
+    "shared purity 100, private reconstruction 2": {
+        "shared_purity_weight": 100.0,
+        "private_reconstruction_weight": 2.0,
+    },
     "private reconstruction 3, independence 30": {
         "private_reconstruction_weight": 3.0,
         "independence_weight": 30.0,

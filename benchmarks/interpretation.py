@@ -51,6 +51,10 @@ VARIANTS = {
     ),
     # the shared-purity option: keeps each modality's private signal out of its z
     "IDMVAE, shared purity 100": ("IDMVAE", {"shared_purity_weight": 100.0}),
+    "IDMVAE, shared purity 100, private reconstruction 2": (
+        "IDMVAE",
+        {"shared_purity_weight": 100.0, "private_reconstruction_weight": 2.0},
+    ),
     "MMVAE+": ("MMVAEPlus", {}),
 }
 DELTA_COUNTS = 0.25

@@ -120,6 +120,14 @@ SEARCH = {
             "shared_purity_weight": 300.0,
         }
     },
+    "std_wide_dh128_ind100_pr2_purity100": {
+        "model": {
+            **WIDE_DH128,
+            "independence_weight": 100.0,
+            "private_reconstruction_weight": 2.0,
+            "shared_purity_weight": 100.0,
+        }
+    },
     "std_wide_ep150": {
         "model": {"encoder_hidden": (256, 128), "decoder_hidden": (128, 256)},
         "train": {"max_epochs": 150},
