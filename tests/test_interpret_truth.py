@@ -48,12 +48,27 @@ def test_differential_controls_the_false_discovery_rate(fitted, m):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the trained decoders take the private signal from z and barely use w_m (private R^2 "
-    "at most 0.11 against a true 0.29-0.45); the estimator itself is exact with the true decoder "
-    "(test_interpret_oracle.py)",
+    reason="with the defaults z keeps part of each modality's private signal and the decoders read "
+    "it from there (private R^2 0.10 for the counts against a true 0.30); the estimator itself is "
+    "exact with the true decoder (test_interpret_oracle.py)",
 )
 def test_variance_explained_within_0_10_of_the_truth(fitted):
     sim, model = fitted
+    ve = model.variance_explained()
+    for m in sim.mod:
+        truth = sim.uns["simulation"]["modalities"][m]["variance_explained"]
+        for col in ("shared", "private"):
+            assert abs(ve.loc[m, col] - truth[col]) <= 0.10, (m, col)
+
+
+def test_variance_explained_within_0_10_with_the_interpretation_settings():
+    """The settings the interpretation guide recommends: shared purity 100, private reconstruction 2."""
+    sim = simulate(n_obs=600, n_features=60, loading="sparse", seed=0)
+    ov.IDMVAE.setup_mudata(sim)
+    model = ov.IDMVAE(
+        sim, diffusion_prior=False, shared_purity_weight=100.0, private_reconstruction_weight=2.0
+    )
+    model.train(enable_progress_bar=False)
     ve = model.variance_explained()
     for m in sim.mod:
         truth = sim.uns["simulation"]["modalities"][m]["variance_explained"]
