@@ -71,6 +71,12 @@ BASE = {
 }
 # the network of the selected configuration (wide MLPs, 128-wide denoisers)
 WIDE_DH128 = {"encoder_hidden": (256, 128), "decoder_hidden": (128, 256), "diffusion_hidden": 128}
+# ... with the loss weights of the package defaults since 2026-12-01, pinned
+DEFAULTS_2026_12 = {
+    **WIDE_DH128,
+    "independence_weight": 100.0,
+    "private_reconstruction_weight": 1.0,
+}
 SEARCH = {
     "paper": {"likelihood": "laplace", "model": {"standardize_inputs": False}},
     "normal_raw": {"model": {"standardize_inputs": False}},
@@ -100,30 +106,17 @@ SEARCH = {
     },
     # decoders that read the private signal from w, with a stronger independence term (the
     # package defaults since 2026-12-01, pinned)
-    "std_wide_dh128_ind100_pr1": {
-        "model": {**WIDE_DH128, "independence_weight": 100.0, "private_reconstruction_weight": 1.0}
-    },
+    "std_wide_dh128_ind100_pr1": {"model": DEFAULTS_2026_12},
     # ... and the shared-purity term (keeps each modality's private signal out of its z)
     "std_wide_dh128_ind100_pr1_purity100": {
-        "model": {
-            **WIDE_DH128,
-            "independence_weight": 100.0,
-            "private_reconstruction_weight": 1.0,
-            "shared_purity_weight": 100.0,
-        }
+        "model": {**DEFAULTS_2026_12, "shared_purity_weight": 100.0}
     },
     "std_wide_dh128_ind100_pr1_purity300": {
-        "model": {
-            **WIDE_DH128,
-            "independence_weight": 100.0,
-            "private_reconstruction_weight": 1.0,
-            "shared_purity_weight": 300.0,
-        }
+        "model": {**DEFAULTS_2026_12, "shared_purity_weight": 300.0}
     },
     "std_wide_dh128_ind100_pr2_purity100": {
         "model": {
-            **WIDE_DH128,
-            "independence_weight": 100.0,
+            **DEFAULTS_2026_12,
             "private_reconstruction_weight": 2.0,
             "shared_purity_weight": 100.0,
         }

@@ -175,8 +175,7 @@ class IDMVAE(InterpretationMixin):
         clash = set(hyperparameters) & set(self._fixed)
         if clash:
             raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
-        if preset is None and data_preset(registry) is not None:
-            preset = data_preset(registry)
+        if preset is None and (preset := data_preset(registry)) is not None:
             _log.info(
                 "every modality is an image: starting from preset=%r (the settings measured on "
                 "PolyMNIST-Quadrant) instead of the omics defaults",

@@ -63,16 +63,8 @@ def own_private_dependence(
     private factors that ``w_m`` holds is pushed out of ``z_m``. A shared code that keeps ``m``'s
     private signal lets the decoders read it from ``z``, and ``variance_explained`` then gives the
     shared part variance that is ``m``'s own. Samples lacking ``m`` are skipped, and so is a modality
-    with fewer than :data:`MIN_SAMPLES` samples in the batch.
-
-    Parameters
-    ----------
-    mu_z, mu_w
-        ``(M, B, n_shared)`` and ``(M, B, n_private)`` posterior means.
-    mask
-        ``(B, M)`` bool presence mask.
-    complete
-        Whether every sample has every modality (skips the masking).
+    with fewer than :data:`MIN_SAMPLES` samples in the batch. The arguments are those of
+    :func:`shared_private_dependence`.
     """
     total = mu_z.new_zeros(())
     mu_w = mu_w.detach()
