@@ -9,21 +9,19 @@ user API's keyword arguments, of ``mdata.uns['idmvae']`` and of saved models.
 
 This file imports neither torch nor the rest of the package (the command line's help reads it).
 
-The defaults are the paper's TCGA setting plus three changes selected on TCGA-BRCA validation
-patients (``benchmarks/results/tcga_brca_search.json``): encoder inputs are standardised with
-training statistics, the encoder / decoder MLPs are twice as wide (256-128 / 128-256 instead of
-128-64 / 64-128) and the diffusion denoisers are 128 wide instead of 512; and three changes chosen
-on the simulations with known shared and private factors (``benchmarks/disentanglement.py``), which
-keep the shared information out of the private codes and make the decoders read the private signal
-from them: separate z and w towers in the MLP encoders, the independence term and the
-private-reconstruction term (``independence_weight=100, private_reconstruction_weight=1`` since
-2026-12-01; 10 and 0 before). ``PRESETS["paper_tcga"]`` is the published setting exactly.
+The defaults are the published TCGA setting (``PRESETS["paper_tcga"]``, which undoes the changes)
+with three changes selected on TCGA-BRCA validation patients
+(``benchmarks/results/tcga_brca_search.json``: standardised encoder inputs, MLPs twice as wide,
+denoisers 128 wide instead of 512) and three chosen on the simulations with known shared and
+private factors (``benchmarks/disentanglement.py``) to keep the shared information out of the
+private codes and make the decoders read the private signal from them (separate z and w towers,
+the independence and the private-reconstruction terms).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -323,13 +321,7 @@ class IDMVAEConfig:
 
     def to_flat(self) -> dict[str, Any]:
         """``{setting: value}`` over every group (tuples as tuples, ``likelihood_scale`` a dict)."""
-        flat = {}
-        for name in GROUPS:
-            group = getattr(self, name)
-            for f in fields(group):
-                value = getattr(group, f.name)
-                flat[f.name] = dict(value) if isinstance(value, Mapping) else value
-        return flat
+        return {k: v for name in GROUPS for k, v in asdict(getattr(self, name)).items()}
 
 
 FIELD_GROUP: dict[str, str] = {

@@ -1,8 +1,4 @@
-"""Names shared across the package: obsm/uns keys and the supported likelihoods.
-
-``LIKELIHOODS`` (all registered names) and ``COUNT_LIKELIHOODS`` (those that need a library size)
-are derived from the likelihood registry, :mod:`omicvae.distributions`.
-"""
+"""Names shared across the package: obsm/uns keys and the supported likelihoods."""
 
 SHARED_KEY = "X_idmvae_shared"
 """``mdata.obsm`` key of the joint shared embedding (mixture-of-experts posterior mean)."""
@@ -20,8 +16,8 @@ UNS_KEY = "idmvae"
 def __getattr__(name: str):
     """``LIKELIHOODS`` and ``COUNT_LIKELIHOODS``, read from the likelihood registry when asked.
 
-    Kept for existing callers; new code should ask :mod:`omicvae.distributions` directly
-    (``likelihood_names()``, ``likelihood_class(name).needs_library``).
+    All registered names, and those that need a library size; new code should ask
+    :mod:`omicvae.distributions` (``likelihood_names()``, ``likelihood_class(name).needs_library``).
     """
     if name in ("LIKELIHOODS", "COUNT_LIKELIHOODS"):
         from omicvae.distributions import likelihood_names

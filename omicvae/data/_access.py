@@ -63,16 +63,15 @@ def check_modality_names(adata: AnnData, name: str) -> None:
 
 def check_not_empty(adata: AnnData, name: str) -> None:
     """Raise a ValueError when a modality has no samples or no features."""
-    if adata.n_obs == 0:
-        raise ValueError(
-            f"modality {name!r} has no samples (0 observations); remove it or pass modalities=[...] "
-            "without it"
-        )
-    if adata.n_vars == 0:
-        raise ValueError(
-            f"modality {name!r} has no features (0 variables); remove it or pass modalities=[...] "
-            "without it"
-        )
+    for size, what, axis in (
+        (adata.n_obs, "samples", "observations"),
+        (adata.n_vars, "features", "variables"),
+    ):
+        if size == 0:
+            raise ValueError(
+                f"modality {name!r} has no {what} (0 {axis}); remove it or pass modalities=[...] "
+                "without it"
+            )
 
 
 def get_matrix(adata: AnnData, name: str, layer: str | None):
@@ -81,18 +80,13 @@ def get_matrix(adata: AnnData, name: str, layer: str | None):
     Dense arrays and scipy matrices are returned as they are (no copy); backed or array-like objects
     are loaded. Raises KeyError for an unknown layer and TypeError for a non-numeric matrix.
     """
-    if layer is None:
-        matrix = adata.X
-        if matrix is None:
-            raise ValueError(
-                f"modality {name!r}: .X is empty (None); pass layers={{{name!r}: ...}}"
-            )
-    else:
-        if layer not in adata.layers:
-            raise KeyError(
-                f"modality {name!r}: unknown layer {layer!r}; available layers: {list(adata.layers)}"
-            )
-        matrix = adata.layers[layer]
+    if layer is not None and layer not in adata.layers:
+        raise KeyError(
+            f"modality {name!r}: unknown layer {layer!r}; available layers: {list(adata.layers)}"
+        )
+    matrix = adata.X if layer is None else adata.layers[layer]
+    if matrix is None:  # layers cannot hold None: only .X can be empty
+        raise ValueError(f"modality {name!r}: .X is empty (None); pass layers={{{name!r}: ...}}")
     matrix = _materialise(matrix, name, layer)
     dtype = matrix.dtype
     if not (np.issubdtype(dtype, np.number) or dtype == np.bool_) or np.issubdtype(
@@ -113,14 +107,12 @@ def _materialise(matrix, name: str, layer: str | None):
     """Turn whatever AnnData holds into a numpy array or a scipy sparse matrix (CSR or CSC)."""
     if sp.issparse(matrix):
         return matrix if matrix.format in ("csr", "csc") else matrix.tocsr()
-    if isinstance(matrix, np.ndarray):
-        return np.asarray(matrix)  # np.matrix -> ndarray view
     if isinstance(matrix, pd.DataFrame):
         return matrix.to_numpy()
     if hasattr(matrix, "to_memory"):  # anndata backed sparse datasets
         return _materialise(matrix.to_memory(), name, layer)
     try:
-        return np.asarray(matrix)
+        return np.asarray(matrix)  # also np.matrix -> ndarray view
     except Exception as err:  # pragma: no cover - exotic array types
         raise TypeError(
             f"modality {name!r}: cannot read {where(layer)} of type {type(matrix).__name__}"
@@ -146,14 +138,10 @@ def row_positions(mdata: MuData, adata: AnnData, name: str) -> np.ndarray:
 
 
 def read_modality(mdata: MuData, name: str, layer: str | None):
-    """Structural checks of one modality and its values' matrix and global row positions.
+    """Structural checks of one modality; returns ``(adata, matrix, positions)``.
 
-    Names unique, not empty, samples known to ``mdata.obs_names``; the matrix is ``.X`` or
-    ``layer`` as :func:`get_matrix` returns it (values not checked here).
-
-    Returns
-    -------
-    ``(adata, matrix, positions)``
+    Names unique, not empty, samples known to ``mdata.obs_names``; ``matrix`` is ``.X`` or ``layer``
+    as :func:`get_matrix` returns it (values not checked here), ``positions`` its global rows.
     """
     adata: AnnData = mdata.mod[name]
     check_modality_names(adata, name)

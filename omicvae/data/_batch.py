@@ -49,8 +49,7 @@ def batch_categories(column: pd.Series) -> tuple[str, ...]:
 def batch_codes(column: pd.Series, categories: tuple[str, ...], batch_key: str) -> np.ndarray:
     """Integer code of every sample's batch in ``categories``; ValueError for unknown batches."""
     text = column.astype(str).to_numpy()
-    lookup = pd.Index(categories)
-    codes = lookup.get_indexer(text)
+    codes = pd.Index(categories).get_indexer(text)
     unknown = codes < 0
     if unknown.any():
         raise ValueError(

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ._tensors import MultiModalTensors, csr_rows_to_dense
+from ._tensors import MultiModalTensors
 
 
 class MultiModalDataset(Dataset):
@@ -35,13 +35,6 @@ class MultiModalDataset(Dataset):
     def __init__(self, tensors: MultiModalTensors, indices: np.ndarray | None = None):
         self.tensors = tensors
         self.indices = None if indices is None else _as_index_tensor(indices, tensors.n_obs)
-        # the three CSR arrays of sparse modalities, read once (plain tensors pickle to workers)
-        self._csr = [
-            (x.crow_indices(), x.col_indices(), x.values())
-            if x.layout == torch.sparse_csr
-            else None
-            for x in tensors.x
-        ]
 
     def __len__(self) -> int:
         return self.tensors.n_obs if self.indices is None else int(self.indices.numel())
@@ -65,11 +58,8 @@ class MultiModalDataset(Dataset):
 
     def _fetch(self, rows: torch.Tensor) -> dict:
         t = self.tensors
-        xs = []
-        for x, csr in zip(t.x, self._csr, strict=True):
-            xs.append(x[rows] if csr is None else csr_rows_to_dense(*csr, rows, x.shape[1]))
         return {
-            "x": xs,
+            "x": [t.rows(m, rows) for m in range(len(t.x))],
             "mask": t.mask[rows],
             "batch_index": None if t.batch_index is None else t.batch_index[rows],
             "library": [None if lib is None else lib[rows] for lib in t.library],
@@ -111,20 +101,16 @@ def collate_batch(batch):
     A batch dict (from ``__getitems__``) is returned unchanged. A list of single-sample dicts (from
     ``__getitem__``, e.g. with a custom fetcher) is stacked into a batch dict.
     """
-    if isinstance(batch, dict):
-        return batch
-    return _stack_samples(list(batch))
+    return batch if isinstance(batch, dict) else _stack_samples(list(batch))
 
 
 def _stack_samples(samples: list[dict]) -> dict:
     def stack(values):
         return None if values[0] is None else torch.stack(values)
 
-    first = samples[0]
-    out = {}
-    for key, value in first.items():
-        if isinstance(value, list):
-            out[key] = [stack([s[key][m] for s in samples]) for m in range(len(value))]
-        else:
-            out[key] = stack([s[key] for s in samples])
-    return out
+    return {
+        key: [stack([s[key][m] for s in samples]) for m in range(len(value))]
+        if isinstance(value, list)
+        else stack([s[key] for s in samples])
+        for key, value in samples[0].items()
+    }

@@ -1,10 +1,8 @@
 """Library sizes of count modalities (likelihoods with ``needs_library``): computed here only.
 
-A sample's library size is the total of its row. Setup records the mean and standard deviation of
-the log totals (:func:`library_log_stats`); tensors hold each sample's total, 1 for samples
-without the modality (:func:`library_column`); predictions use a sample's own total or, where it
-has none, the *typical* one ``exp(library_log_mean)`` (:func:`library_rows`,
-:func:`typical_library`); generation draws them from the fitted log-normal (:func:`draw_library`).
+A sample's library size is the total of its row. Setup fits a log-normal to the positive totals;
+predictions use its ``exp(library_log_mean)`` for samples without the modality, generation draws
+from it.
 """
 
 from __future__ import annotations

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 from mudata import MuData
 
 from omicvae._logging import logger
-from omicvae.distributions import likelihood_class
+from omicvae.distributions import infer_likelihood, likelihood_class
 
 from ._access import (
     check_coverage,
@@ -28,7 +28,6 @@ from ._validate import (
     check_likelihood_name,
     check_modality_values,
     check_pairing,
-    infer_likelihood,
     normalise_mapping,
     normalise_modalities,
     parse_image_shape,
@@ -39,11 +38,8 @@ from ._validate import (
 REGISTRY_VERSION = 1
 
 SETUP_UNS_KEY = "omicvae_setup"
-"""``mdata.uns`` key where ``setup_mudata`` records the registry (:meth:`DataRegistry.to_uns`).
-
-It is the only thing ``setup_mudata`` writes into the user's MuData; it travels with
-``mdata.copy()``, subsetting and ``write_h5mu`` / ``read_h5mu``, so a copy or a re-read file is
-still set up."""
+"""``mdata.uns`` key where ``setup_mudata`` records the registry (:meth:`DataRegistry.to_uns`), the
+only thing it writes into the user's MuData; copies, subsets and re-read ``.h5mu`` files keep it."""
 
 
 @dataclass(frozen=True)
@@ -88,18 +84,10 @@ class ModalitySpec:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable representation."""
-        return {
-            "name": self.name,
-            "layer": self.layer,
-            "likelihood": self.likelihood,
-            "n_features": self.n_features,
-            "var_names": list(self.var_names),
-            "image_shape": None if self.image_shape is None else list(self.image_shape),
-            "n_categories": self.n_categories,
-            "likelihood_inferred": self.likelihood_inferred,
-            "library_log_mean": self.library_log_mean,
-            "library_log_std": self.library_log_std,
-        }
+        d = asdict(self)
+        d["var_names"] = list(self.var_names)
+        d["image_shape"] = None if self.image_shape is None else list(self.image_shape)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModalitySpec:
@@ -114,17 +102,15 @@ class ModalitySpec:
             )
         return cls(
             name=str(d["name"]),
-            layer=None if d["layer"] is None else str(d["layer"]),
+            layer=_optional(str, d["layer"]),
             likelihood=str(d["likelihood"]),
             n_features=int(d["n_features"]),
             var_names=var_names,
-            image_shape=None
-            if d["image_shape"] is None
-            else tuple(int(v) for v in d["image_shape"]),
-            n_categories=None if d["n_categories"] is None else int(d["n_categories"]),
+            image_shape=_optional(lambda shape: tuple(int(v) for v in shape), d["image_shape"]),
+            n_categories=_optional(int, d["n_categories"]),
             likelihood_inferred=bool(d["likelihood_inferred"]),
-            library_log_mean=_optional_float(d["library_log_mean"]),
-            library_log_std=_optional_float(d["library_log_std"]),
+            library_log_mean=_optional(float, d["library_log_mean"]),
+            library_log_std=_optional(float, d["library_log_std"]),
         )
 
 
@@ -190,7 +176,7 @@ class DataRegistry:
             )
         return cls(
             modalities=tuple(ModalitySpec.from_dict(m) for m in d["modalities"]),
-            batch_key=None if d["batch_key"] is None else str(d["batch_key"]),
+            batch_key=_optional(str, d["batch_key"]),
             batch_categories=tuple(str(c) for c in d["batch_categories"]),
         )
 
@@ -302,8 +288,9 @@ def _require_keys(d, keys, what: str) -> None:
         raise KeyError(f"{what} is missing the fields {missing}")
 
 
-def _optional_float(value) -> float | None:
-    return None if value is None else float(value)
+def _optional(convert, value):
+    """``convert(value)``, or None for None."""
+    return None if value is None else convert(value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -367,9 +354,7 @@ def setup_registry(
     check_coverage(mdata, covered, names)
     check_pairing(rows, mdata.n_obs)
 
-    categories: tuple[str, ...] = ()
-    if batch_key is not None:
-        categories = batch_categories(batch_column(mdata, batch_key))
+    categories = () if batch_key is None else batch_categories(batch_column(mdata, batch_key))
 
     if len(names) == 1:
         warnings.warn(

@@ -72,11 +72,9 @@ class MultiModalTensors:
     def rows(self, m: int, index: torch.Tensor) -> torch.Tensor:
         """Dense float32 rows ``index`` (long, global row numbers) of modality ``m``."""
         x = self.x[m]
-        if x.layout == torch.sparse_csr:
-            return csr_rows_to_dense(
-                x.crow_indices(), x.col_indices(), x.values(), index, x.shape[1]
-            )
-        return x[index]
+        if not self.is_sparse(m):
+            return x[index]
+        return csr_rows_to_dense(x.crow_indices(), x.col_indices(), x.values(), index, x.shape[1])
 
 
 def csr_rows_to_dense(
@@ -180,22 +178,18 @@ def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool, q
     check_modality_values(matrix, name, spec.layer, spec.likelihood, spec.n_categories)
 
     n_obs = mdata.n_obs
-    if sp.issparse(matrix):
-        x = _sparse_global(matrix, positions, n_obs)
-    else:
-        x = _dense_global(matrix, positions, n_obs)
+    to_global = _sparse_global if sp.issparse(matrix) else _dense_global
     library = None
     if likelihood_class(spec.likelihood).needs_library:
         library = library_column(n_obs, matrix, positions)
-    return x, library, positions
+    return to_global(matrix, positions, n_obs), library, positions
 
 
 def _check_features(var_names: pd.Index, spec: ModalitySpec, check_features: bool) -> None:
     """Raise a ValueError when the features differ from the registered ones."""
     found = tuple(str(v) for v in var_names)
-    if check_features and found == spec.var_names:
-        return
-    if not check_features and len(found) == spec.n_features:
+    same = found == spec.var_names if check_features else len(found) == spec.n_features
+    if same:
         return
     mismatch = next(
         (i for i, (a, b) in enumerate(zip(spec.var_names, found, strict=False)) if a != b),
@@ -240,16 +234,12 @@ def _match_features(var_names: pd.Index, spec: ModalitySpec) -> np.ndarray | Non
 
 def _absent_modality(spec: ModalitySpec, n_obs: int):
     """Value and library tensors of a registered modality that new data lack: zeros, no memory."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
-        x = torch.sparse_csr_tensor(
-            torch.zeros(n_obs + 1, dtype=torch.int64),
-            torch.zeros(0, dtype=torch.int64),
-            torch.zeros(0, dtype=torch.float32),
-            size=(n_obs, spec.n_features),
-            dtype=torch.float32,
-            check_invariants=True,
-        )
+    x = _csr_tensor(
+        torch.zeros(n_obs + 1, dtype=torch.int64),
+        torch.zeros(0, dtype=torch.int64),
+        torch.zeros(0, dtype=torch.float32),
+        (n_obs, spec.n_features),
+    )
     library = None
     if likelihood_class(spec.likelihood).needs_library:
         library = library_column(n_obs)
@@ -287,15 +277,20 @@ def _sparse_global(matrix, positions: np.ndarray, n_obs: int) -> torch.Tensor:
     )
     placed = (placement @ matrix.astype(np.float32)).tocsr()
     placed.sort_indices()
+    return _csr_tensor(
+        torch.from_numpy(placed.indptr.astype(np.int64)),
+        torch.from_numpy(placed.indices.astype(np.int64)),
+        torch.from_numpy(placed.data.astype(np.float32, copy=False)),
+        (n_obs, matrix.shape[1]),
+    )
+
+
+def _csr_tensor(crow, col, values, size: tuple[int, int]) -> torch.Tensor:
+    """A float32 sparse CSR tensor of ``size`` from its three arrays (invariants checked)."""
     with warnings.catch_warnings():
         # torch warns (once per process) that sparse CSR support is in beta; we only store rows
         # and gather them with plain tensor indexing (csr_rows_to_dense), so it does not apply
         warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
         return torch.sparse_csr_tensor(
-            torch.from_numpy(placed.indptr.astype(np.int64)),
-            torch.from_numpy(placed.indices.astype(np.int64)),
-            torch.from_numpy(placed.data.astype(np.float32, copy=False)),
-            size=(n_obs, matrix.shape[1]),
-            dtype=torch.float32,
-            check_invariants=True,
+            crow, col, values, size=size, dtype=torch.float32, check_invariants=True
         )

@@ -54,12 +54,11 @@ def _copy_matrix(matrix):
 
 
 def _snapshot_anndata_like(obj) -> dict[str, Any]:
+    is_anndata = isinstance(obj, ad.AnnData)
     return {
-        "X": _copy_matrix(getattr(obj, "X", None)) if isinstance(obj, ad.AnnData) else None,
-        "X_ref": obj.X if isinstance(obj, ad.AnnData) else None,
-        "layers": {k: _copy_matrix(v) for k, v in obj.layers.items()}
-        if isinstance(obj, ad.AnnData)
-        else {},
+        "X": _copy_matrix(obj.X) if is_anndata else None,
+        "X_ref": obj.X if is_anndata else None,
+        "layers": {k: _copy_matrix(v) for k, v in obj.layers.items()} if is_anndata else {},
         "obs": obj.obs.copy(deep=True),
         "var": obj.var.copy(deep=True),
         "obs_names": obj.obs_names.copy(),
@@ -86,16 +85,13 @@ def _matrices_equal(a, b) -> bool:
     if sp.issparse(a) or sp.issparse(b):
         if not (sp.issparse(a) and sp.issparse(b)) or a.format != b.format:
             return False
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return False
-        return all(
-            np.array_equal(x, y, equal_nan=x.dtype.kind == "f")
-            for x, y in ((a.data, b.data), (a.indices, b.indices), (a.indptr, b.indptr))
-        )
-    a, b = np.asarray(a), np.asarray(b)
+        pairs = ((a.data, b.data), (a.indices, b.indices), (a.indptr, b.indptr))
+    else:
+        a, b = np.asarray(a), np.asarray(b)
+        pairs = ((a, b),)
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
-    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    return all(np.array_equal(x, y, equal_nan=x.dtype.kind == "f") for x, y in pairs)
 
 
 def _values_equal(a, b) -> bool:
@@ -115,12 +111,7 @@ def _diff_anndata_like(before: dict, obj, where: str, allowed_uns=()) -> list[st
         problems.append(f"{where}.X was replaced")
     if not _matrices_equal(before["X"], now["X"]):
         problems.append(f"{where}.X changed")
-    if before["layers"].keys() != now["layers"].keys():
-        problems.append(f"{where}.layers keys changed")
-    else:
-        for k in before["layers"]:
-            if not _matrices_equal(before["layers"][k], now["layers"][k]):
-                problems.append(f"{where}.layers[{k!r}] changed")
+    problems += _diff_matrices(before, now, "layers", where)
     for attr in ("obs", "var"):
         a, b = before[attr], now[attr]
         if not (a.equals(b) and a.index.equals(b.index) and list(a.dtypes) == list(b.dtypes)):
@@ -132,13 +123,18 @@ def _diff_anndata_like(before: dict, obj, where: str, allowed_uns=()) -> list[st
     uns_now = {k: v for k, v in now["uns"].items() if k not in allowed_uns}
     if not _values_equal(uns_before, uns_now):
         problems.append(f"{where}.uns changed")
-    if before["obsm"].keys() != now["obsm"].keys():
-        problems.append(f"{where}.obsm keys changed")
-    else:
-        for k in before["obsm"]:
-            if not _matrices_equal(before["obsm"][k], now["obsm"][k]):
-                problems.append(f"{where}.obsm[{k!r}] changed")
-    return problems
+    return problems + _diff_matrices(before, now, "obsm", where)
+
+
+def _diff_matrices(before: dict, now: dict, attr: str, where: str) -> list[str]:
+    """Differences between two snapshots' ``layers`` or ``obsm``."""
+    if before[attr].keys() != now[attr].keys():
+        return [f"{where}.{attr} keys changed"]
+    return [
+        f"{where}.{attr}[{k!r}] changed"
+        for k in before[attr]
+        if not _matrices_equal(before[attr][k], now[attr][k])
+    ]
 
 
 def assert_mudata_unchanged(

@@ -18,7 +18,6 @@ import numpy as np
 import scipy.sparse as sp
 from mudata import MuData
 
-from omicvae.distributions import infer_likelihood as _infer_from_registry
 from omicvae.distributions import likelihood_class, likelihood_names
 
 from ._access import iter_row_chunks, where
@@ -80,26 +79,11 @@ def normalise_mapping(mdata: MuData, mapping, field: str, selected: tuple[str, .
 def check_pairing(positions: Mapping[str, np.ndarray], n_obs: int) -> None:
     """Refuse modalities that share no sample; warn about a modality whose samples are mostly unpaired.
 
+    ``positions`` maps each selected modality to the global rows of its samples (among ``n_obs``).
     The shared latent is learnt from samples observed in two or more modalities, so modalities
     whose sample names (``obs_names``) do not match, e.g. after one was renamed, leave it nothing
-    to learn from.
-
-    Parameters
-    ----------
-    positions
-        ``{modality: global row positions of its samples}`` of the selected modalities.
-    n_obs
-        Number of samples of the MuData (``mdata.n_obs``).
-
-    Raises
-    ------
-    ValueError
-        With two or more modalities, when no sample is in two or more of them.
-
-    Warns
-    -----
-    UserWarning
-        For each modality of which fewer than half of the samples are in another modality too.
+    to learn from. The warning is for a modality of which fewer than half of the samples are in
+    another modality too.
     """
     if len(positions) < 2:
         return
@@ -192,19 +176,15 @@ class ValueSummary:
         if self.example_non_binary is None and non_binary.any():
             self.example_non_binary = float(finite[non_binary][0])
 
-    def add_implicit_zeros(self) -> None:
-        """Account for the zeros a sparse matrix does not store (they pass every check)."""
-        self.min = min(self.min, 0.0)
-        self.max = max(self.max, 0.0)
-
 
 def summarize_values(matrix) -> ValueSummary:
     """Scan a dense array (in row chunks) or a sparse matrix (its stored values) once."""
     summary = ValueSummary(n_values=int(matrix.shape[0]) * int(matrix.shape[1]))
     if sp.issparse(matrix):
         summary.add(np.asarray(matrix.data))
-        if matrix.nnz < summary.n_values:
-            summary.add_implicit_zeros()
+        if matrix.nnz < summary.n_values:  # the zeros it does not store pass every check
+            summary.min = min(summary.min, 0.0)
+            summary.max = max(summary.max, 0.0)
         return summary
     for rows in iter_row_chunks(matrix.shape[0]):
         summary.add(np.asarray(matrix[rows]))
@@ -233,29 +213,6 @@ def check_finite(summary: ValueSummary, name: str, layer: str | None) -> None:
         raise ValueError(
             f"modality {name!r}: found {summary.n_inf} infinite values in {loc}; values must be finite"
         )
-
-
-def infer_likelihood(summary: ValueSummary, image_shape) -> tuple[str, str]:
-    """Choose a likelihood from the values; returns ``(likelihood, reason)`` for the log message.
-
-    The registered inference rules decide, highest priority first: ``uns['image_shape']`` present
-    -> ``"image"``, all values 0/1 -> ``"bernoulli"``, non-negative integers -> ``"nb"``,
-    otherwise ``"normal"``.
-    """
-    return _infer_from_registry(summary, image_shape)
-
-
-def check_values(
-    summary: ValueSummary,
-    name: str,
-    layer: str | None,
-    likelihood: str,
-    n_categories: int | None = None,
-) -> None:
-    """Raise a ValueError when finite values do not suit ``likelihood`` (its ``check_values``)."""
-    likelihood_class(likelihood).check_values(
-        summary, modality=name, location=where(layer), n_categories=n_categories
-    )
 
 
 _CHECKED: dict[int, set[tuple[str, int | None]]] = {}
@@ -303,7 +260,9 @@ def check_modality_values(
             return
         summary = summarize_values(matrix)
     check_finite(summary, name, layer)
-    check_values(summary, name, layer, likelihood, n_categories)
+    likelihood_class(likelihood).check_values(
+        summary, modality=name, location=where(layer), n_categories=n_categories
+    )
     _remember_checked(matrix, signature)
 
 
@@ -340,9 +299,10 @@ def parse_image_shape(raw, name: str, n_features: int, likelihood: str) -> tuple
             f"modality {name!r}: {where_} must be three positive integers (C, H, W), got {raw!r}"
         )
     shape = tuple(int(v) for v in values)
-    if int(np.prod(shape)) != n_features:
+    n_pixels = int(np.prod(shape))
+    if n_pixels != n_features:
         raise ValueError(
-            f"modality {name!r}: {where_} = {shape} describes C*H*W = {int(np.prod(shape))} pixels, "
+            f"modality {name!r}: {where_} = {shape} describes C*H*W = {n_pixels} pixels, "
             f"but the modality has {n_features} features"
         )
     return shape
