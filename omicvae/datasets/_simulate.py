@@ -10,14 +10,13 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from ._simulate_truth import oracle_truth, shared_class_means
+from ._simulate_truth import draw_counts, oracle_truth, shared_class_means
 
 _NOISE = ("nb", "normal", "bernoulli", "laplace", "poisson")
 _DECODERS = ("linear", "nonlinear")
 _LOADINGS = ("dense", "sparse")
-# Entropy added to the seed for the draws of the new options (nonlinear decoder, sparse loading), so
-# that they never consume the main stream: labels, latent factors and the noise stay those of the
-# default call with the same seed.
+# Entropy of the stream of the nonlinear decoder's and sparse loading's draws: kept off the main
+# stream, so labels, latent factors and noise stay those of the default call with the same seed.
 _AUX_STREAM = 0x5EED
 # Entropy of the stream of the count draws behind the ground truth (never touches the data's streams).
 _TRUTH_STREAM = 0x7247
@@ -33,10 +32,7 @@ def _observe(rng, eta: np.ndarray, noise: str) -> np.ndarray:
     if noise in ("nb", "poisson"):
         library = rng.lognormal(np.log(2000.0), 0.3, (eta.shape[0], 1))
         mu = library * np.exp(eta) / np.exp(eta).sum(1, keepdims=True)
-        if noise == "poisson":
-            return rng.poisson(mu).astype(np.float32)
-        theta = 5.0
-        return rng.poisson(rng.gamma(theta, mu / theta)).astype(np.float32)
+        return draw_counts(rng, mu, noise).astype(np.float32)
     if noise == "normal":
         return (eta + rng.normal(0.0, 0.5, eta.shape)).astype(np.float32)
     if noise == "laplace":  # same standard deviation (0.5) as "normal", heavier tails
@@ -106,12 +102,11 @@ def _variance_split(eta_shared: np.ndarray, eta_private: np.ndarray) -> pd.DataF
     total = v_shared + v_private
     with np.errstate(invalid="ignore", divide="ignore"):
         frac_shared = np.where(total > 0, v_shared / total, np.nan)
-    frac_private = np.where(total > 0, 1.0 - frac_shared, np.nan)
     driver = np.where(total > 0, np.where(frac_shared >= 0.5, "shared", "private"), "none")
     return pd.DataFrame(
         {
             "shared_variance": frac_shared,
-            "private_variance": frac_private,
+            "private_variance": 1.0 - frac_shared,
             "driver": pd.Categorical(driver, categories=["shared", "private", "none"]),
         }
     )
@@ -179,7 +174,7 @@ def simulate(
     shared_strength, private_strength
         Non-negative scales of the shared and of the private contribution to every modality's
         predictor (not both zero). Lowering one weakens that signal relative to the other and to the
-        observation noise; 1.0 each is the original simulator.
+        observation noise.
     decoder
         ``"linear"``: ``f_m``, ``g_m`` are random linear maps (weights ``N(0, 1 / (2 latent_dim))``).
         ``"nonlinear"``: a fixed random network per modality, ``tanh`` hidden layer of width
@@ -197,8 +192,7 @@ def simulate(
         Random seed; the result is a deterministic function of the arguments. Labels, latent
         factors, missingness and the random stream of the observation noise do not depend on
         ``shared_strength``, ``private_strength``, ``decoder`` or ``loading`` (their extra draws
-        use a separate stream), so those settings can be compared on the same samples. Default
-        values of these four give exactly the data of earlier versions.
+        use a separate stream), so those settings can be compared on the same samples.
 
     Returns
     -------
@@ -280,7 +274,7 @@ def simulate(
         mixing, (h_shared, out_shared, h_private, out_private) = _parts(
             rng, aux, shared, private, width, decoder, loading, separation
         )
-        eta_default = np.hstack([shared, private]) @ mixing  # the original simulator's predictor
+        eta_default = np.hstack([shared, private]) @ mixing  # linear, dense, unit strengths
         if decoder == "linear" and loading == "dense" and shared_strength == private_strength == 1:
             eta = eta_default
         else:

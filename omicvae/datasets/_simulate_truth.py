@@ -49,21 +49,25 @@ def observed_natural(x: np.ndarray, noise: str) -> np.ndarray:
     return x
 
 
-def _references(n: int, k: int = MAX_REFERENCES) -> np.ndarray:
+def _references(n: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(n, k)).round().astype(int))
+
+
+def draw_counts(rng, mu: np.ndarray, noise: str) -> np.ndarray:
+    """Counts of mean ``mu``: Poisson, or negative binomial (gamma-Poisson, dispersion 5) for nb."""
+    if noise == "nb":
+        mu = rng.gamma(5.0, mu / 5.0)
+    return rng.poisson(mu)
 
 
 def _draw_natural(mean: np.ndarray, library: np.ndarray, noise: str, rng) -> np.ndarray:
     """``log1p`` of counts per 10,000 of one draw from the count noise model (``mean`` per 10,000)."""
-    mu = mean / COUNT_TOTAL * library
-    if noise == "nb":
-        mu = rng.gamma(5.0, mu / 5.0)  # the simulator's dispersion
-    x = rng.poisson(mu)
+    x = draw_counts(rng, mean / COUNT_TOTAL * library, noise)
     return np.log1p(x / library * COUNT_TOTAL)
 
 
-def marginal(own, others, noise: str, scale, library=None, rng=None, chunk: int = 64):
-    """Row ``i``: ``scale(own[i] + others[k])`` averaged over ``k``.
+def marginal(own, others, noise: str, library=None, rng=None, chunk: int = 64):
+    """Row ``i``: ``natural_scale(own[i] + others[k])`` averaged over ``k``.
 
     With ``library`` (counts, natural scale): the average of ``log1p`` of one count draw per
     ``k`` with row ``i``'s library size, an estimate of the expected natural-scale observation.
@@ -72,7 +76,7 @@ def marginal(own, others, noise: str, scale, library=None, rng=None, chunk: int 
     for start in range(0, own.shape[0], chunk):
         block = own[start : start + chunk, None, :] + others[None, :, :]
         if library is None:
-            out[start : start + chunk] = scale(block, noise).mean(1)
+            out[start : start + chunk] = natural_scale(block, noise).mean(1)
         else:
             lib = library[start : start + chunk, None, None]
             out[start : start + chunk] = _draw_natural(
@@ -116,17 +120,15 @@ def oracle_truth(
     ref = _references(eta_shared.shape[0], COUNT_DRAWS if counts else MAX_REFERENCES)
     s, p = eta_shared[keep], eta_private[keep]
     if counts:
-        library = np.maximum(np.asarray(x, np.float64).sum(1), 1.0)
-        draws = dict(library=library, rng=rng)
-        repeated = np.zeros((len(ref), s.shape[1]))
-        joint = marginal(s + p, repeated, noise, natural_scale, **draws)
+        draws = dict(library=np.maximum(np.asarray(x, np.float64).sum(1), 1.0), rng=rng)
+        joint = marginal(s + p, np.zeros((len(ref), s.shape[1])), noise, **draws)
     else:
         draws = {}
         joint = natural_scale(s + p, noise)
     predictions = {
         "joint": joint,
-        "shared": marginal(s, eta_private[ref], noise, natural_scale, **draws),
-        "private": marginal(p, eta_shared[ref], noise, natural_scale, **draws),
+        "shared": marginal(s, eta_private[ref], noise, **draws),
+        "private": marginal(p, eta_shared[ref], noise, **draws),
     }
     y = observed_natural(x, noise)
     ss_tot = ((y - y.mean(0)) ** 2).sum(0)
@@ -154,10 +156,9 @@ def shared_class_means(
     # sample i is paired with the private parts of k samples at evenly spaced cyclic offsets, so
     # the class averages run over many different references (less noise than one fixed set)
     offsets = np.unique(np.linspace(1, n, k, endpoint=False).round().astype(int)) % n
-    given_shared = np.zeros_like(eta_shared)
     rows = np.arange(n)
-    for offset in offsets:
-        given_shared += mean_scale(eta_shared + eta_private[(rows + offset) % n], noise)
-    given_shared /= len(offsets)
+    given_shared = sum(
+        mean_scale(eta_shared + eta_private[(rows + offset) % n], noise) for offset in offsets
+    ) / len(offsets)
     classes = sorted(pd.unique(labels))
     return pd.DataFrame({c: given_shared[labels == c].mean(0) for c in classes})

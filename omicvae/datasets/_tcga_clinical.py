@@ -99,8 +99,7 @@ def add_survival(clinical: pd.DataFrame) -> pd.DataFrame:
     follow-up otherwise. Tables without these columns are returned unchanged.
     """
     followup = next((c for c in FOLLOWUP_COLUMNS if c in clinical), None)
-    needed = {"vital_status", "days_to_death"}
-    if not needed <= set(clinical.columns) or followup is None:
+    if followup is None or not {"vital_status", "days_to_death"} <= set(clinical.columns):
         logger.info("clinical table has no vital_status / days_to_death / days_to_last_followup")
         return clinical
     status = (

@@ -84,8 +84,8 @@ def matrix_to_anndata(
             f"is not in {list(sample_types)}"
         )
     keep.sort(key=lambda i: _barcodes.normalise(barcodes[i]))
-    patients = [_barcodes.patient(barcodes[i]) for i in keep]
-    first = ~pd.Index(patients).duplicated(keep="first")
+    patients = pd.Index([_barcodes.patient(barcodes[i]) for i in keep])
+    first = ~patients.duplicated(keep="first")
     if not first.all():
         dropped = [barcodes[i] for i, f in zip(keep, first, strict=True) if not f]
         logger.info(
@@ -101,15 +101,14 @@ def matrix_to_anndata(
     obs = pd.DataFrame(
         {
             "barcode": [barcodes[i] for i in keep],
-            "sample_type": [types[i] if types[i] is not None else "" for i in keep],
+            "sample_type": [types[i] or "" for i in keep],
         },
-        index=pd.Index([_barcodes.patient(barcodes[i]) for i in keep]),
+        index=patients[first],
     )
-    unique = ad.utils.make_index_unique(pd.Index(features))
+    unique = ad.utils.make_index_unique(features)
     # MuData's convention for feature names that several modalities share: "<modality>:<name>".
     var = pd.DataFrame(
-        {"feature_name": features.to_numpy()},
-        index=pd.Index([f"{modality}:{v}" for v in unique]),
+        {"feature_name": features.to_numpy()}, index=pd.Index([f"{modality}:{v}" for v in unique])
     )
     values = frame.iloc[:, keep].to_numpy(dtype=np.float64).T.astype(np.float32)
     return ad.AnnData(X=values, obs=obs, var=var)

@@ -36,7 +36,7 @@ class _LearnedDispersionCounts(Likelihood):
     def encoder_input(self, x: torch.Tensor) -> torch.Tensor:
         return torch.log1p(x)
 
-    def _nb_mean(self, out: dict[str, torch.Tensor], library: torch.Tensor) -> torch.Tensor:
+    def mean(self, out, library=None):
         return library * torch.softmax(out["scale_logits"], dim=-1)
 
     def _nb_logits(self, mu: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -64,11 +64,8 @@ class NegativeBinomialLikelihood(_LearnedDispersionCounts):
         return {"scale_logits": self.n_features}
 
     def distribution(self, out, library):
-        theta, logits = self._nb_logits(self._nb_mean(out, library))
+        theta, logits = self._nb_logits(self.mean(out, library))
         return Independent(NegativeBinomial(theta, logits=logits, validate_args=False), 1)
-
-    def mean(self, out, library=None):
-        return self._nb_mean(out, library)
 
 
 @register_likelihood
@@ -82,11 +79,11 @@ class ZINBLikelihood(_LearnedDispersionCounts):
         return {"scale_logits": self.n_features, "gate_logits": self.n_features}
 
     def distribution(self, out, library):
-        theta, logits = self._nb_logits(self._nb_mean(out, library))
+        theta, logits = self._nb_logits(super().mean(out, library))
         base = pdist.ZeroInflatedNegativeBinomial(
             theta, logits=logits, gate_logits=out["gate_logits"], validate_args=False
         )
         return Independent(base, 1)
 
     def mean(self, out, library=None):
-        return torch.sigmoid(-out["gate_logits"]) * self._nb_mean(out, library)
+        return torch.sigmoid(-out["gate_logits"]) * super().mean(out, library)

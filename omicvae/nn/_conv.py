@@ -10,16 +10,12 @@ from torch import nn
 DEFAULT_CHANNELS = (32, 64, 128, 256)
 
 
-def _n_stages(size: int) -> int:
+def _stage_widths(channels, size: int) -> tuple[int, ...]:
     if size not in (32, 64):
         raise ValueError(
             f"convolutional networks support 32x32 and 64x64 images, got {size}x{size}"
         )
-    return 3 if size == 32 else 4  # down to a 4x4 map either way
-
-
-def _stage_widths(channels, size: int) -> tuple[int, ...]:
-    n = _n_stages(size)
+    n = 3 if size == 32 else 4  # down to a 4x4 map either way
     if len(channels) < n:
         raise ValueError(
             f"{size}x{size} images need {n} convolution widths, got conv_channels={tuple(channels)}"
@@ -36,10 +32,9 @@ class ConvTower(nn.Module):
     """Strided convolutions from an image to a flat feature vector (4x4 final map).
 
     ``channels`` are the widths of the stages (the first 3 are used for 32x32 images, 4 for 64x64).
-    Each convolution is followed by group normalisation. Without it the features of uncentred
-    [0, 1] images hardly vary between images at initialisation (shared means of different images had
-    a cosine similarity of 0.9998), and the cross-view InfoNCE, which compares directions, settles
-    at its chance value by aligning the views' constant offsets instead of separating the samples.
+    Each convolution is followed by group normalisation: without it the features of uncentred
+    [0, 1] images hardly vary between images at initialisation, and the cross-view InfoNCE, which
+    compares directions, settles at chance by aligning the views' constant offsets.
     """
 
     def __init__(

@@ -11,6 +11,10 @@ from ._conv import DEFAULT_CHANNELS, ConvDecoderTower
 from ._mlp import MLP
 
 
+def _joined(z: torch.Tensor, w: torch.Tensor, covariates: torch.Tensor | None) -> torch.Tensor:
+    return torch.cat([z, w] if covariates is None else [z, w, covariates], dim=-1)
+
+
 class MLPDecoder(nn.Module):
     """MLP from ``[z, w_m, covariates]`` to the likelihood's output heads.
 
@@ -24,6 +28,8 @@ class MLPDecoder(nn.Module):
         Hidden widths (the paper's TCGA setting: ``(64, 128)``).
     n_covariates
         Width of the one-hot covariates.
+    activation_name, dropout, layer_norm
+        Passed to :class:`~omicvae.nn.MLP`.
     """
 
     def __init__(
@@ -39,18 +45,12 @@ class MLPDecoder(nn.Module):
         layer_norm: bool = False,
     ):
         super().__init__()
-        self.body = MLP(
-            n_shared + n_private + n_covariates,
-            hidden,
-            activation_name=activation_name,
-            dropout=dropout,
-            layer_norm=layer_norm,
-        )
+        kw = dict(activation_name=activation_name, dropout=dropout, layer_norm=layer_norm)
+        self.body = MLP(n_shared + n_private + n_covariates, hidden, **kw)
         self.heads = nn.ModuleDict({k: nn.Linear(self.body.n_out, n) for k, n in heads.items()})
 
     def forward(self, z: torch.Tensor, w: torch.Tensor, covariates: torch.Tensor | None = None):
-        parts = [z, w] if covariates is None else [z, w, covariates]
-        h = self.body(torch.cat(parts, dim=-1))
+        h = self.body(_joined(z, w, covariates))
         return {k: head(h) for k, head in self.heads.items()}
 
 
@@ -75,5 +75,4 @@ class ConvDecoder(nn.Module):
         self.tower = ConvDecoderTower(n_shared + n_private + n_covariates, image_shape, channels)
 
     def forward(self, z: torch.Tensor, w: torch.Tensor, covariates: torch.Tensor | None = None):
-        parts = [z, w] if covariates is None else [z, w, covariates]
-        return {"logits": self.tower(torch.cat(parts, dim=-1))}
+        return {"logits": self.tower(_joined(z, w, covariates))}

@@ -89,10 +89,7 @@ def sigmoid_alphas_cumprod(
 ) -> torch.Tensor:
     """Cumulative signal fractions ``alpha_bar_t`` (``t = 0..n_steps-1``) of the sigmoid beta schedule."""
     s = torch.linspace(0, 1, n_steps + 1, dtype=torch.float64)
-    v_start, v_end = (
-        torch.sigmoid(torch.tensor(start / tau)),
-        torch.sigmoid(torch.tensor(end / tau)),
-    )
+    v_start, v_end = torch.sigmoid(torch.tensor([start / tau, end / tau]))
     ac = (v_end - torch.sigmoid((s * (end - start) + start) / tau)) / (v_end - v_start)
     ac = ac / ac[0]
     betas = (1 - ac[1:] / ac[:-1]).clamp(0, max_beta)
