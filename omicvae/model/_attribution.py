@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 from mudata import MuData
 
-from ._decomposition import DEFAULT_N_REFERENCE, decompose
+from ._decomposition import DEFAULT_N_REFERENCE, decompose, obs_labels, r_squared
 from ._posterior import posterior_arrays
 
 LATENTS = ("shared", "private")
@@ -62,8 +62,7 @@ class FeatureAttributionMixin:
         with np.errstate(invalid="ignore", divide="ignore"):
             shared = np.where(var_joint > 0, d.shared.var(0) / var_joint, np.nan)
             private = np.where(var_joint > 0, d.private.var(0) / var_joint, np.nan)
-            ss_tot = ((d.observed - d.observed.mean(0)) ** 2).sum(0)
-            r2 = np.where(ss_tot > 0, 1.0 - ((d.observed - d.joint) ** 2).sum(0) / ss_tot, np.nan)
+        r2 = r_squared(d.observed, {"joint": d.joint}, slice(None), by_feature=True)["joint"]
         spec = self.registry.modalities[m]
         return pd.DataFrame(
             {
@@ -128,56 +127,57 @@ class FeatureAttributionMixin:
         if (groupby is None) != (group is None):
             raise ValueError("groupby and group go together: give both or neither")
         m = self._modality_index(modality)
-        spec = self.registry.modalities[m]
         tensors = self._tensors(mdata)
         rows = np.flatnonzero(tensors.mask[:, m].numpy())
         if len(rows) == 0:
             raise ValueError(f"modality {modality!r}: no sample of the data has it")
         x = tensors.rows(m, torch.as_tensor(rows)).to(self.device)
+        baseline = x.mean(0, keepdim=True)
         cov = self._covariates(tensors, rows)
         module = self.module
         module.eval()
-        head = 0 if latent == "shared" else 2
+        shared = latent == "shared"
         lik = module.likelihoods[m]
 
         def code(inputs, covariates=None):
             h = module.standardize(m, lik.encoder_input(inputs))
-            return module.encoders[m](h, covariates)[head]
+            return module.encoders[m](h, covariates)[0 if shared else 2]
 
-        mu_z, _, mu_w, _, _ = posterior_arrays(self, mdata, rows, batch_size)
-        codes = torch.as_tensor((mu_z if latent == "shared" else mu_w)[m], device=self.device)
-        baseline = x.mean(0, keepdim=True)
-        prefix = "z" if latent == "shared" else "w"
-        names = pd.Index(list(spec.var_names), name="feature")
+        def attribute(forward, members, **kwargs):
+            """Mean signed and absolute attributions over ``members`` (positions in ``rows``)."""
+            ig = IntegratedGradients(forward)
+            signed = torch.zeros(x.shape[1], dtype=torch.float64)
+            absolute = torch.zeros(x.shape[1], dtype=torch.float64)
+            for s in range(0, len(members), batch_size):
+                part = torch.as_tensor(members[s : s + batch_size])
+                attr = ig.attribute(
+                    x[part],
+                    baselines=baseline,
+                    additional_forward_args=(None if cov is None else cov[part],),
+                    n_steps=n_steps,
+                    **kwargs,
+                ).detach()
+                signed += attr.double().sum(0).cpu()
+                absolute += attr.abs().double().sum(0).cpu()
+            return (signed / len(members)).numpy(), (absolute / len(members)).numpy()
+
+        names = pd.Index(list(self.registry.modalities[m].var_names), name="feature")
         if group is None:
-            columns = {}
-            for dim in range(codes.shape[1]):
-                ig = IntegratedGradients(code)
-                total = torch.zeros(x.shape[1], dtype=torch.float64)
-                for s in range(0, len(rows), batch_size):
-                    attr = ig.attribute(
-                        x[s : s + batch_size],
-                        baselines=baseline,
-                        target=dim,
-                        additional_forward_args=(_part(cov, s, batch_size),),
-                        n_steps=n_steps,
-                    )
-                    total += attr.detach().abs().double().sum(0).cpu()
-                columns[f"{prefix}{dim}"] = (total / len(rows)).numpy()
+            prefix, n_dims = ("z", module.n_shared) if shared else ("w", module.n_private)
+            everyone = np.arange(len(rows))
+            columns = {
+                f"{prefix}{dim}": attribute(code, everyone, target=dim)[1] for dim in range(n_dims)
+            }
             return pd.DataFrame(columns, index=names)
-        target = self.mdata if mdata is None else mdata
-        if groupby not in target.obs.columns:
-            raise KeyError(
-                f"groupby: {groupby!r} is not a column of mdata.obs; columns: "
-                f"{list(target.obs.columns)}"
-            )
-        labels = target.obs[groupby].reindex(tensors.obs_names).iloc[rows].astype("object")
+        labels = obs_labels(self, mdata, groupby).iloc[rows].astype("object")
         inside = (labels.astype(str) == str(group)).to_numpy() & labels.notna().to_numpy()
         if not inside.any() or inside.all():
             raise ValueError(
                 f"group: {group!r} must hold some but not all samples with modality {modality!r} "
                 f"in mdata.obs[{groupby!r}] (it holds {int(inside.sum())} of {len(rows)})"
             )
+        mu_z, _, mu_w, _, _ = posterior_arrays(self, mdata, rows, batch_size)
+        codes = torch.as_tensor((mu_z if shared else mu_w)[m], device=self.device)
         centre_rest = codes[~inside].mean(0)
         direction = codes[inside].mean(0) - centre_rest
         direction = direction / direction.norm().clamp_min(1e-12)
@@ -185,29 +185,6 @@ class FeatureAttributionMixin:
         def towards_group(inputs, covariates=None):
             return (code(inputs, covariates) - centre_rest) @ direction
 
-        ig = IntegratedGradients(towards_group)
-        members = np.flatnonzero(inside)
-        signed = torch.zeros(x.shape[1], dtype=torch.float64)
-        absolute = torch.zeros(x.shape[1], dtype=torch.float64)
-        for s in range(0, len(members), batch_size):
-            part = members[s : s + batch_size]
-            attr = ig.attribute(
-                x[torch.as_tensor(part)],
-                baselines=baseline,
-                additional_forward_args=(None if cov is None else cov[torch.as_tensor(part)],),
-                n_steps=n_steps,
-            ).detach()
-            signed += attr.double().sum(0).cpu()
-            absolute += attr.abs().double().sum(0).cpu()
-        frame = pd.DataFrame(
-            {
-                "attribution": (signed / len(members)).numpy(),
-                "abs_attribution": (absolute / len(members)).numpy(),
-            },
-            index=names,
-        )
+        signed, absolute = attribute(towards_group, np.flatnonzero(inside))
+        frame = pd.DataFrame({"attribution": signed, "abs_attribution": absolute}, index=names)
         return frame.sort_values("attribution", ascending=False)
-
-
-def _part(cov, start: int, size: int):
-    return None if cov is None else cov[start : start + size]

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 
 from ..data import library_rows
@@ -108,6 +109,16 @@ def modality_latents(model, mdata, m: int, batch_size: int | None = None) -> Lat
     )
 
 
+def obs_labels(model, mdata, groupby: str) -> pd.Series:
+    """Column ``groupby`` of ``mdata.obs`` (default: the training data) in the model's row order."""
+    target = model.mdata if mdata is None else mdata
+    if groupby not in target.obs.columns:
+        raise KeyError(
+            f"groupby: {groupby!r} is not a column of mdata.obs; columns: {list(target.obs.columns)}"
+        )
+    return target.obs[groupby].reindex(model._tensors(mdata).obs_names)
+
+
 def reference_rows(n: int, n_reference: int, seed: int) -> np.ndarray:
     """Positions of the ``min(n, n_reference)`` reference samples among ``n`` (sorted)."""
     if isinstance(n_reference, bool) or not isinstance(n_reference, int) or n_reference < 1:
@@ -123,10 +134,8 @@ def decode_scaled(
     """Decoder output of ``m`` in the ``"natural"`` or ``"mean"`` scale, one value per row.
 
     ``"mean"``: the decoder mean (counts per :data:`COUNT_TOTAL` for counts). ``"natural"``: for
-    counts, one draw ``x`` from the likelihood with the row's ``library`` (its observed total),
-    transformed as the data are, ``log1p(x / library * COUNT_TOTAL)``: averaged over draws it
-    estimates the expected natural-scale value, which ``log1p`` of the mean would overestimate
-    (Jensen's inequality, large for low counts); for other modalities the mean.
+    counts, ``log1p(x / library * COUNT_TOTAL)`` of one draw ``x`` from the likelihood with the
+    row's ``library`` (see the module docstring); for other modalities the mean.
     """
     if kind != "counts":
         return model.module.decode_mean(m, z, w, cov, None)
@@ -209,6 +218,23 @@ def decode_repeated(
         out = decode_scaled(model, m, zb, wb, c, kind, "natural", lib, generator)
         parts.append(out.reshape(-1, draws, out.shape[-1]).mean(1).double().cpu().numpy())
     return np.concatenate(parts)
+
+
+def r_squared(observed, predictions, rows, by_feature):
+    """``1 - SS_res / SS_tot`` over ``rows`` for each prediction; pooled over features or per feature."""
+    y = observed[rows]
+    centred = y - y.mean(0)
+    ss_tot = (centred**2).sum(0)
+    out = {}
+    for name, pred in predictions.items():
+        ss_res = ((y - pred[rows]) ** 2).sum(0)
+        if by_feature:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[name] = np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, np.nan)
+        else:
+            total = ss_tot.sum()
+            out[name] = 1.0 - ss_res.sum() / total if total > 0 else np.nan
+    return out
 
 
 @dataclass

@@ -11,6 +11,7 @@ from ._decomposition import (
     decode_marginal,
     decode_scaled,
     modality_latents,
+    obs_labels,
     reference_rows,
     scale_kind,
 )
@@ -38,11 +39,9 @@ def _group_rows(labels: pd.Series, group1, group2):
                 f"with the modality; values: {sorted(present)}"
             )
     text = values.astype(str).where(values.notna())
-    in1 = (text == str(group1)).to_numpy()
-    in2 = (
-        (text == str(group2)).to_numpy() if group2 is not None else (text.notna() & ~in1).to_numpy()
-    )
-    return np.flatnonzero(in1), np.flatnonzero(in2)
+    in1 = text == str(group1)
+    in2 = text == str(group2) if group2 is not None else text.notna() & ~in1
+    return np.flatnonzero(in1.to_numpy()), np.flatnonzero(in2.to_numpy())
 
 
 def posterior_fdr(proba_de: np.ndarray, fdr: float) -> np.ndarray:
@@ -79,12 +78,10 @@ class DifferentialMixin:
         cov = None if lat.cov is None else lat.cov[torch.as_tensor(pick, device=device)]
         if source == "full":
             return decode_scaled(self, m, z, w, cov, kind, "mean").double().cpu().numpy()
-        if source == "shared":
-            return decode_marginal(
-                self, m, z, lat.w[refs], cov, own_is_z=True, kind=kind, scale="mean"
-            )
+        own_is_z = source == "shared"
+        own, others = (z, lat.w[refs]) if own_is_z else (w, lat.z[refs])
         return decode_marginal(
-            self, m, w, lat.z[refs], cov, own_is_z=False, kind=kind, scale="mean"
+            self, m, own, others, cov, own_is_z=own_is_z, kind=kind, scale="mean"
         )
 
     def differential(
@@ -172,16 +169,10 @@ class DifferentialMixin:
         spec = self.registry.modalities[m]
         kind = scale_kind(spec)
         tensors = self._tensors(mdata)
-        target = self.mdata if mdata is None else mdata
-        if groupby not in target.obs.columns:
-            raise KeyError(
-                f"groupby: {groupby!r} is not a column of mdata.obs; columns: "
-                f"{list(target.obs.columns)}"
-            )
+        labels = obs_labels(self, mdata, groupby)
         self.module.eval()
         lat = modality_latents(self, mdata, m, batch_size)
-        labels = target.obs[groupby].reindex(tensors.obs_names).iloc[lat.rows]
-        rows1, rows2 = _group_rows(labels, group1, group2)
+        rows1, rows2 = _group_rows(labels.iloc[lat.rows], group1, group2)
         for name, rows in (("group1", rows1), ("group2", rows2)):
             if len(rows) == 0:
                 raise ValueError(f"{name}: no sample with modality {modality!r} is in this group")

@@ -22,9 +22,11 @@ from ..data import (
     collate_batch,
     draw_library,
     library_rows,
+    read_setup,
     setup_registry,
     split_indices,
     typical_library,
+    write_setup,
 )
 from ..distributions import likelihood_class
 from ..module import IDMVAEModule
@@ -35,15 +37,10 @@ from ..train import (
     loss_still_falling,
     make_trainer,
 )
-from ..train._schedule import (
-    MAX_EPOCHS,
-    MIN_EPOCHS,
-    PRESENTATIONS,
-    STILL_FALLING,
-    window_size,
-)
-from . import _io, _store
-from ._interpret import InterpretationMixin
+from ..train._schedule import MAX_EPOCHS, MIN_EPOCHS, PRESENTATIONS, STILL_FALLING, window_size
+from . import _io
+from ._attribution import FeatureAttributionMixin
+from ._differential import DifferentialMixin
 from ._params import (
     check_hyperparameters,
     check_image_modalities,
@@ -52,12 +49,13 @@ from ._params import (
     resolve_preset,
 )
 from ._posterior import iter_posteriors, mixture_mean, posterior_arrays, random_present
+from ._variance import VarianceExplainedMixin
 
 MIN_TRAINING_SAMPLES = 20
 """Below this many training samples :meth:`IDMVAE.train` warns."""
 
 
-class IDMVAE(InterpretationMixin):
+class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin):
     """Information-disentangled multimodal VAE: one shared latent z, one private latent w per modality.
 
     Parameters
@@ -108,12 +106,10 @@ class IDMVAE(InterpretationMixin):
     and the model sees the edit, unvalidated); other matrices are copied once into float32 tensors,
     so later edits to them do not reach the model.
     The defaults are the paper's TCGA setting (z 16, w 32, λ1 10, λ2 0.001, diffusion 0.1, β 2.5) with
-    three changes chosen on TCGA-BRCA PAM50 validation patients (``benchmarks/results/tcga_brca.md``):
-    encoder inputs are standardised (``standardize_inputs=True``; validation macro-F1 0.665 -> 0.772
-    on splits 0-1), the MLPs are twice as wide and the diffusion denoisers four times narrower
-    (together 0.714 -> 0.758 on the validation patients of all five splits, within the
-    split-to-split spread; the narrower denoisers also make training about twice as fast).
-    ``preset="paper_tcga"`` is the published setting exactly.
+    standardised encoder inputs, twice as wide MLPs and four times narrower diffusion denoisers
+    (chosen on TCGA-BRCA PAM50 validation patients) and two terms beyond the paper, independence and
+    private reconstruction (chosen on simulations with known factors; see the user guide's model and
+    disentanglement pages). ``preset="paper_tcga"`` is the published setting exactly.
     After :meth:`train`, ``mdata.obsm`` holds ``X_idmvae_shared`` (joint shared embedding),
     ``X_idmvae_shared_<mod>`` (shared embedding from one modality) and ``X_idmvae_private_<mod>``;
     rows of samples missing a modality are NaN in that modality's embeddings. ``train`` and
@@ -166,12 +162,12 @@ class IDMVAE(InterpretationMixin):
             registry = setup_registry(mdata, modalities, layers, likelihoods, batch_key)
         for w in caught:  # re-issue at the caller's line, not inside omicvae
             warnings.warn(w.message, w.category, stacklevel=2)
-        _store.remember(mdata, registry)
+        write_setup(mdata, registry)
 
     def __init__(
         self, mdata: MuData, *, preset: str | None = None, seed: int | None = 0, **hyperparameters
     ):
-        registry = _store.recall(mdata, type(self).__name__)
+        registry = read_setup(mdata, type(self).__name__)
         clash = set(hyperparameters) & set(self._fixed)
         if clash:
             raise TypeError(f"{type(self).__name__} fixes {sorted(clash)}; use IDMVAE to set them")
@@ -198,9 +194,8 @@ class IDMVAE(InterpretationMixin):
         check_image_modalities(registry)
         self.registry = registry
         self.mdata = mdata
-        with torch.random.fork_rng(
-            devices=[]
-        ):  # seeded initial weights, the caller's RNG untouched
+        # seeded initial weights, the caller's RNG untouched
+        with torch.random.fork_rng(devices=[]):
             if seed is not None:
                 torch.manual_seed(seed)
             self.module = IDMVAEModule(registry.modalities, self.config, n_batch=registry.n_batch)
@@ -221,17 +216,15 @@ class IDMVAE(InterpretationMixin):
             f"diffusion prior {'on, weight ' + format(p['diffusion_weight'], 'g') if p['diffusion_prior'] else 'off'}, "
             f"β {p['beta']:g}",
         ]
-        for spec in self.registry.modalities:
+        registry = self.registry
+        for spec in registry.modalities:
             where = "X" if spec.layer is None else f"layers[{spec.layer!r}]"
             lines.append(
                 f"  {spec.name}: {spec.n_features} features from {where}, likelihood {spec.likelihood!r}"
             )
-        if self.registry.batch_key is not None:
-            lines.append(
-                f"  covariate {self.registry.batch_key!r}: {self.registry.n_batch} categories"
-            )
-        n_params = sum(t.numel() for t in self.module.parameters())
-        lines.append(f"  {n_params:,} parameters")
+        if registry.batch_key is not None:
+            lines.append(f"  covariate {registry.batch_key!r}: {registry.n_batch} categories")
+        lines.append(f"  {sum(t.numel() for t in self.module.parameters()):,} parameters")
         return "\n".join(lines)
 
     @property
@@ -260,13 +253,12 @@ class IDMVAE(InterpretationMixin):
         return tensors
 
     def _loader(self, tensors, indices, batch_size, shuffle, seed=0):
-        generator = torch.Generator().manual_seed(seed) if shuffle else None
         return torch.utils.data.DataLoader(
             MultiModalDataset(tensors, indices),
             batch_size=batch_size,
             shuffle=shuffle,
             collate_fn=collate_batch,
-            generator=generator,
+            generator=torch.Generator().manual_seed(seed) if shuffle else None,
         )
 
     @property
@@ -274,13 +266,7 @@ class IDMVAE(InterpretationMixin):
         return next(self.module.parameters()).device
 
     def _require_trained(self, method: str) -> None:
-        """Raise a RuntimeError when ``method`` is called while the weights are the random initial ones.
-
-        Parameters
-        ----------
-        method
-            Name of the public method, for the message.
-        """
+        """Raise a RuntimeError naming ``method`` while the weights are the random initial ones."""
         if not self.is_trained:
             name = type(self).__name__
             raise RuntimeError(
@@ -321,32 +307,28 @@ class IDMVAE(InterpretationMixin):
         ----------
         max_epochs
             Passes over the training split. None (default): scaled with the number of training
-            samples ``n``, ``min(max(round(150_000 / n), 50), 400)`` (400 epochs for 83 patients,
-            238 for 630 cells, 50 from 3,000 samples: the published TCGA runs used 50 epochs on
-            cohorts of several hundred to thousands of patients); the choice is reported with
-            ``logging.INFO`` on the ``"omicvae"`` logger. After training, a ``UserWarning`` says so
-            when the loss was still clearly falling: with at least 20 epochs in :attr:`history`,
-            when the last 10% of them lowered the loss (validation loss if every epoch has one,
-            else training loss) by more than 3% of its whole decrease since the first epoch.
+            samples ``n``, ``min(max(round(150_000 / n), 50), 400)`` (see
+            :func:`omicvae.train.default_max_epochs`), reported with ``logging.INFO`` on the
+            ``"omicvae"`` logger. After training, a ``UserWarning`` says so when the loss was still
+            clearly falling: with at least 20 epochs in :attr:`history`, when the last 10% of them
+            lowered the loss (validation loss if every epoch has one, else training loss) by more
+            than 3% of its whole decrease since the first epoch.
         batch_size, lr, weight_decay
             Mini-batch size and Adam settings.
         accelerator, devices, strategy
             Passed to :class:`lightning.pytorch.Trainer` (``strategy="ddp"`` for several GPUs or nodes).
         train_size
-            Fraction of samples used for training; the rest is the validation split (1: none).
-            The ``omicvae`` command defaults to 1.0 instead: nothing there reads the validation
-            loss, so it trains on every sample.
+            Fraction of samples used for training; the rest is the validation split (1: none,
+            the default of the ``omicvae`` command).
         early_stopping, early_stopping_patience
             Stop when the validation loss has not improved for this many epochs.
         seed
             Seeds weights' updates, the split and the shuffling; the same seed gives the same model on CPU.
         compile
-            Compile the training loss with :func:`torch.compile`: the same computation with fused
-            kernels. Compiling takes minutes (once per batch shape) before the first steps run;
-            on a 2-core CPU it made the TCGA step about 1.4x faster afterwards
-            (``benchmarks/results/speed_ab.json``), so it pays off on long runs, not on small
-            cohorts. Compiled code draws its random numbers from its own stream, so a compiled and
-            an eager run with the same seed are different (equally valid) runs.
+            Compile the training loss with :func:`torch.compile` (see
+            :class:`omicvae.train.TrainingPlan`): minutes of compiling, then TCGA steps about 1.4x
+            faster on a 2-core CPU (``benchmarks/results/speed_ab.json``); with the same seed a
+            compiled run differs from (and is as valid as) an eager one.
         enable_progress_bar
             Show one progress bar over the epochs with the last epoch's training (``loss``) and
             validation (``val_loss``) loss and the time left. A ``ProgressBar`` callback passed in
@@ -358,10 +340,9 @@ class IDMVAE(InterpretationMixin):
             Prefix of the ``.obsm`` keys the embeddings are written to (see
             :meth:`write_embeddings`); give each model its own to keep several on one MuData.
         weight_schedule
-            ``{term: epoch -> weight}``, passed to the training plan: at the start of every epoch
-            ``module.weights[term]`` is set to the value for that epoch (a warm-up of ``beta``, a
-            term switched on later); the last epoch's values stay in ``module.weights``. Terms not
-            named keep their weights.
+            ``{term: epoch -> weight}``, set at the start of every epoch (see
+            :class:`omicvae.train.TrainingPlan`); the last epoch's values stay in
+            ``module.weights``.
         logger, callbacks, **trainer_kwargs
             More Lightning ``Trainer`` arguments (``max_time=``, ...), given to
             :func:`omicvae.train.make_trainer`.
@@ -440,10 +421,8 @@ class IDMVAE(InterpretationMixin):
         self.is_trained = True
         self.train_indices, self.validation_indices = train_idx, val_idx
         self.write_embeddings(key_prefix=key_prefix)
-        if trainer.is_global_zero:
-            message = self._still_falling_message()
-            if message is not None:
-                warnings.warn(message, UserWarning, stacklevel=2)
+        if trainer.is_global_zero and (message := self._still_falling_message()) is not None:
+            warnings.warn(message, UserWarning, stacklevel=2)
 
     def _still_falling_message(self) -> str | None:
         """The under-training warning of :meth:`train` for the current history, or None."""
@@ -467,9 +446,7 @@ class IDMVAE(InterpretationMixin):
         )
 
     # ------------------------------------------------------------------ inference
-    def _posterior(self, mdata, indices, batch_size):
-        """Posterior means and scales of every modality and the mask (see :func:`posterior_arrays`)."""
-        return posterior_arrays(self, mdata, indices, batch_size)
+    _posterior = posterior_arrays  # (mdata, indices, batch_size) -> means, scales and mask
 
     def _modality_index(self, modality: str) -> int:
         names = self.registry.modality_names()
@@ -602,10 +579,6 @@ class IDMVAE(InterpretationMixin):
         )
 
     @torch.no_grad()
-    def _prior_private(self, m: int, n: int, generator: torch.Generator) -> torch.Tensor:
-        return self.module.sample_prior(n, generator)[1][m]
-
-    @torch.no_grad()
     def impute(
         self,
         source: str | Sequence[str],
@@ -677,21 +650,13 @@ class IDMVAE(InterpretationMixin):
         z = mixture_mean(mu_z, sub)
         z[~has_source] = 0.0
         generator = torch.Generator(device=self.device).manual_seed(seed)
-        w = self._prior_private(t, len(idx), generator)
+        w = self.module.sample_prior(len(idx), generator)[1][t]
         cov = self._covariates(tensors, idx)
         spec = self.registry.modalities[t]
         lib = library_rows(spec, tensors, t, idx)
-        out = (
-            self.module.decode_mean(
-                t,
-                torch.as_tensor(z, device=self.device),
-                w,
-                cov,
-                None if lib is None else lib.to(self.device),
-            )
-            .cpu()
-            .numpy()
-        )
+        lib = None if lib is None else lib.to(self.device)
+        z = torch.as_tensor(z, device=self.device)
+        out = self.module.decode_mean(t, z, w, cov, lib).cpu().numpy()
         out[~has_source] = np.nan
         if return_numpy:
             return out
@@ -717,12 +682,7 @@ class IDMVAE(InterpretationMixin):
 
     @torch.no_grad()
     def generate(
-        self,
-        n_samples: int,
-        *,
-        seed: int = 0,
-        batch: str | None = None,
-        return_numpy: bool = False,
+        self, n_samples: int, *, seed: int = 0, batch: str | None = None, return_numpy: bool = False
     ) -> dict[str, pd.DataFrame] | dict[str, np.ndarray]:
         """Unconditional samples: z and every w_m from their (diffusion) priors, decoded to each modality.
 
@@ -780,11 +740,9 @@ class IDMVAE(InterpretationMixin):
         spec = self.registry.modalities[m]
         lib = None
         if likelihood_class(spec.likelihood).needs_library:
-            lib = typical_library(spec) if library is None else library
-            lib = torch.as_tensor(
-                np.broadcast_to(np.asarray(lib, dtype=np.float32), (z.shape[0],)).copy()
-            )[:, None]
-            lib = lib.to(self.device)
+            lib = np.asarray(typical_library(spec) if library is None else library, np.float32)
+            lib = torch.as_tensor(np.broadcast_to(lib, (z.shape[0],)).copy(), device=self.device)
+            lib = lib[:, None]
         cov = self.module.covariates(self._batch_codes(batch, z.shape[0]))
         self.module.eval()
         return self.module.decode_mean(m, z, w, cov, lib).cpu().numpy()
@@ -831,15 +789,11 @@ def _append_history(
     if not old:
         return new
     offset = 1 + max((int(f.index.max()) for f in old.values() if len(f)), default=-1)
-    out = {}
-    for term in dict.fromkeys([*old, *new]):
-        parts = [old[term]] if term in old else []
-        if term in new:
-            shifted = new[term].copy()
-            shifted.index = pd.Index(shifted.index + offset, name="epoch")
-            parts.append(shifted)
-        out[term] = pd.concat(parts) if len(parts) > 1 else parts[0]
-    return out
+    shifted = {k: f.set_axis(pd.Index(f.index + offset, name="epoch")) for k, f in new.items()}
+    return {
+        term: pd.concat([runs[term] for runs in (old, shifted) if term in runs])
+        for term in dict.fromkeys([*old, *new])
+    }
 
 
 def _frame(values: np.ndarray, obs_names, spec) -> pd.DataFrame:

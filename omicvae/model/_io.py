@@ -14,6 +14,7 @@ from ..data import DataRegistry, build_tensors
 
 MODEL_FILE = "model.pt"
 MDATA_FILE = "mdata.h5mu"
+_SPLIT = (("train_indices", "train"), ("validation_indices", "validation"))
 
 
 def save(model, dir_path: Path, *, overwrite: bool, save_mdata: bool) -> None:
@@ -34,10 +35,8 @@ def save(model, dir_path: Path, *, overwrite: bool, save_mdata: bool) -> None:
         "state_dict": {k: v.detach().cpu() for k, v in model.module.state_dict().items()},
         "is_trained": model.is_trained,
         "split": {
-            "train": None if model.train_indices is None else model.train_indices.tolist(),
-            "validation": None
-            if model.validation_indices is None
-            else model.validation_indices.tolist(),
+            key: None if getattr(model, attr) is None else getattr(model, attr).tolist()
+            for attr, key in _SPLIT
         },
         "history": {
             k: v.to_dict(orient="list") | {"epoch": list(v.index)} for k, v in model.history.items()
@@ -71,7 +70,7 @@ def load(cls, dir_path: Path, mdata):
     model.module.eval()
     model.is_trained = payload["is_trained"]
     split = payload.get("split") or {}  # files saved before the split was recorded have none
-    for attr, key in (("train_indices", "train"), ("validation_indices", "validation")):
+    for attr, key in _SPLIT:
         if split.get(key) is not None:
             setattr(model, attr, np.asarray(split[key], dtype=np.int64))
     model._history = {

@@ -8,42 +8,9 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from ._decomposition import DEFAULT_N_REFERENCE, decompose, scale_kind
+from ._decomposition import DEFAULT_N_REFERENCE, decompose, obs_labels, r_squared, scale_kind
 
 COLUMNS = ("joint", "shared", "private")
-
-
-def uns_key(model) -> str:
-    """``mdata.uns`` key of the last :meth:`VarianceExplainedMixin.variance_explained` result."""
-    return f"{model._obsm_prefix.removeprefix('X_')}_variance_explained"
-
-
-def _group_labels(target: MuData, groupby: str, obs_names: pd.Index) -> pd.Series:
-    if groupby not in target.obs.columns:
-        raise KeyError(
-            f"groupby: {groupby!r} is not a column of mdata.obs; columns: {list(target.obs.columns)}"
-        )
-    labels = target.obs[groupby].reindex(obs_names)
-    if labels.isna().all():
-        raise ValueError(f"groupby: mdata.obs[{groupby!r}] holds no value for any sample")
-    return labels
-
-
-def _r2(observed, predictions, rows, by_feature):
-    """``1 - SS_res / SS_tot`` over ``rows`` for each prediction; pooled over features or per feature."""
-    y = observed[rows]
-    centred = y - y.mean(0)
-    ss_tot = (centred**2).sum(0)
-    out = {}
-    for name, pred in predictions.items():
-        ss_res = ((y - pred[rows]) ** 2).sum(0)
-        if by_feature:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[name] = np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, np.nan)
-        else:
-            total = ss_tot.sum()
-            out[name] = 1.0 - ss_res.sum() / total if total > 0 else np.nan
-    return out
 
 
 class VarianceExplainedMixin:
@@ -101,31 +68,21 @@ class VarianceExplainedMixin:
 
         Notes
         -----
-        Why the other latent is marginalised rather than set to a typical value: the decoder is
-        nonlinear, so decoding z with the *average* w_m, ``f(z, E[w])``, is not the model's
-        expectation ``E_w[f(z, w)]`` and can fall where no sample's private code lies (between the
-        clusters of a private factor). Averaging the decoded output over w_m from other samples'
-        posteriors gives the expectation of the data given z under the aggregate posterior, which
-        carries no information specific to the sample; it is the conditional expectation whose
-        variance defines a first-order (Sobol) variance share. The references' posterior means
-        stand in for draws from the aggregate posterior.
-
-        ``shared + private`` need not equal ``joint``: their difference is what the decoder makes of
-        z and w_m *together* (interaction), plus the effect of z and w_m being correlated across
-        samples. Values can be negative when a prediction is further from the data than the
-        feature means are. A modality whose likelihood has no natural scale here
-        (``categorical``) is left out with a warning.
-
-        The split is only as good as the model's: with the package defaults z keeps part of each
-        modality's private signal and ``shared`` comes out too high (largest error 0.20 on the
-        simulation of ``benchmarks/interpretation.py``). A model trained with
-        ``shared_purity_weight=100, private_reconstruction_weight=2`` landed within 0.08 of the
-        truth there (``docs/user_guide/interpretation.md``).
+        The other latent is marginalised rather than set to its average because the decoder is
+        nonlinear: ``f(z, E[w])`` is not the expectation ``E_w[f(z, w)]``, whose variance defines a
+        first-order (Sobol) variance share (``docs/user_guide/interpretation.md``).
+        ``shared + private`` need not equal ``joint`` (interaction of z and w_m in the decoder, and
+        their correlation), and values can be negative. A modality whose likelihood has no natural
+        scale here (``categorical``) is left out with a warning. The split is only as good as the
+        model's: with the package defaults ``shared`` comes out too high; train with
+        ``shared_purity_weight=100, private_reconstruction_weight=2`` for these analyses.
         """
         self._require_trained("variance_explained")
         tensors = self._tensors(mdata)
         target = self.mdata if mdata is None else mdata
-        labels = None if groupby is None else _group_labels(target, groupby, tensors.obs_names)
+        labels = None if groupby is None else obs_labels(self, mdata, groupby)
+        if labels is not None and labels.isna().all():
+            raise ValueError(f"groupby: mdata.obs[{groupby!r}] holds no value for any sample")
         frames = []
         for m, spec in enumerate(self.registry.modalities):
             try:
@@ -147,7 +104,7 @@ class VarianceExplainedMixin:
             for g, rows in groups:
                 if len(rows) < 2:
                     continue
-                values = _r2(d.observed, preds, rows, by_feature)
+                values = r_squared(d.observed, preds, rows, by_feature)
                 frame = pd.DataFrame(
                     {k: np.atleast_1d(values[k]) for k in COLUMNS},
                     index=pd.Index(list(spec.var_names) if by_feature else [spec.name]),
@@ -165,6 +122,6 @@ class VarianceExplainedMixin:
                 "with a supported likelihood)"
             )
         flat = pd.concat(frames, ignore_index=True)
-        target.uns[uns_key(self)] = flat.copy()
+        target.uns[f"{self._obsm_prefix.removeprefix('X_')}_variance_explained"] = flat.copy()
         keys = [k for k in ("group", "modality", "feature") if k in flat.columns]
         return flat.set_index(keys)

@@ -77,9 +77,8 @@ def nt_xent_pairs(
 @functools.lru_cache(maxsize=64)
 def unordered_pairs(n_views: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """Index tensors of the pairs ``(m, n)``, ``m < n``, of ``n_views`` views, built once per device."""
-    pairs = [(m, n) for m in range(n_views) for n in range(m + 1, n_views)]
-    index = torch.tensor(pairs, dtype=torch.long).reshape(-1, 2).T
-    return index[0].to(device), index[1].to(device)
+    first, second = torch.triu_indices(n_views, n_views, offset=1, device=device)
+    return first, second
 
 
 def nt_xent_matrix(
@@ -103,7 +102,7 @@ def nt_xent_matrix(
         (see :func:`nt_xent_pairs`). The diagonal is zero. The symmetric NT-Xent loss of a pair is
         ``(T[m, n] + T[n, m]) / 2``.
     """
-    n_groups, n_views, n = views.shape[:3]
+    n_groups, n_views = views.shape[:2]
     table = views.new_zeros(n_groups, n_views, n_views)
     if n_views < 2:
         return table

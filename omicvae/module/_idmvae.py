@@ -55,10 +55,7 @@ class IDMVAEModule(nn.Module):
 
     Notes
     -----
-    The independence term (``independence_weight``) goes beyond the paper: the kernel dependence
-    (normalised HSIC) between each private posterior mean and the (gradient-free) shared posterior
-    means of the other modalities, summed over modalities. It pushes shared information out of the
-    private codes. Images use convolutional networks and are never standardised.
+    Images use convolutional networks and are never standardised.
     """
 
     loss_terms: tuple[LossTerm, ...] = LOSS_TERMS
@@ -96,14 +93,13 @@ class IDMVAEModule(nn.Module):
         scale = dict(config.likelihood.likelihood_scale or {})
         self.likelihood_scale = tuple(float(scale.get(n, 1.0)) for n in self.names)
         mlp_kw = dict(
-            activation_name=net.activation, dropout=net.dropout, layer_norm=net.layer_norm
+            n_covariates=n_batch,
+            activation_name=net.activation,
+            dropout=net.dropout,
+            layer_norm=net.layer_norm,
         )
 
-        self.likelihoods, self.encoders, self.decoders = (
-            nn.ModuleList(),
-            nn.ModuleList(),
-            nn.ModuleList(),
-        )
+        self.likelihoods, self.encoders, self.decoders = (nn.ModuleList() for _ in range(3))
         for m in modalities:
             lik = make_likelihood(
                 m.likelihood,
@@ -114,8 +110,7 @@ class IDMVAEModule(nn.Module):
             )
             self.likelihoods.append(lik)
             if lik.network == "conv":
-                shape = tuple(m.image_shape)
-                conv = net.conv_channels
+                shape, conv = tuple(m.image_shape), net.conv_channels
                 self.encoders.append(
                     ConvEncoder(shape, n_shared, n_private, n_covariates=n_batch, channels=conv)
                 )
@@ -131,20 +126,12 @@ class IDMVAEModule(nn.Module):
                         n_shared,
                         n_private,
                         net.encoder_hidden,
-                        n_covariates=n_batch,
                         separate_towers=net.separate_towers,
                         **mlp_kw,
                     )
                 )
                 self.decoders.append(
-                    MLPDecoder(
-                        n_shared,
-                        n_private,
-                        lik.heads,
-                        net.decoder_hidden,
-                        n_covariates=n_batch,
-                        **mlp_kw,
-                    )
+                    MLPDecoder(n_shared, n_private, lik.heads, net.decoder_hidden, **mlp_kw)
                 )
         self.standardize_inputs = net.standardize_inputs
         for m, lik in enumerate(self.likelihoods):
@@ -303,9 +290,8 @@ class IDMVAEModule(nn.Module):
             value = term.compute(self, state)
             parts = dict(value) if isinstance(value, Mapping) else {term.name: value}
             terms.update(parts)
-            total = (
-                weight * parts[term.name] if total is None else total + weight * parts[term.name]
-            )
+            weighted = weight * parts[term.name]
+            total = weighted if total is None else total + weighted
         return LossOutput(total, terms)
 
     forward = loss

@@ -1,13 +1,8 @@
-"""The terms of the IDMVAE objective, each a function of the step state.
-
-A term is a :class:`LossTerm`: a name and a function ``compute(module, state)`` returning a scalar
-tensor (or a dict holding the scalar under the term's name and parts that are only logged, as the
-ELBO does with ``reconstruction`` and ``kl``). The module adds ``weights[name] * value`` to the loss
-for every term whose weight is positive; a term that is not ``weighted`` always counts once.
-"""
+"""The terms of the IDMVAE objective, each a :class:`LossTerm`: a function of the step state."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -168,18 +163,15 @@ def private_reconstruction(module: IDMVAEModule, state: StepState) -> torch.Tens
     have both modalities, averaged over the ordered pairs; 0 for one modality.
     """
     z, w, mask = state.z, state.w, state.mask
-    total, n_pairs = z.new_zeros(()), 0
-    for d in range(module.n_mod):
-        for r in range(module.n_mod):
-            if r == d:
-                continue
-            out = module.decode(d, z[r], w[d], state.covariates)
-            log_lik = module.likelihoods[d].log_prob(state.x[d], out, state.library[d])
-            both = mask[:, d] & mask[:, r]
-            mean = torch.where(both, log_lik, 0.0).sum() / both.sum().clamp(min=1)
-            total = total - module.likelihood_scale[d] * mean
-            n_pairs += 1
-    return total / max(n_pairs, 1)
+    pairs = list(itertools.permutations(range(module.n_mod), 2))
+    total = z.new_zeros(())
+    for d, r in pairs:
+        out = module.decode(d, z[r], w[d], state.covariates)
+        log_lik = module.likelihoods[d].log_prob(state.x[d], out, state.library[d])
+        both = mask[:, d] & mask[:, r]
+        mean = torch.where(both, log_lik, 0.0).sum() / both.sum().clamp(min=1)
+        total = total - module.likelihood_scale[d] * mean
+    return total / max(len(pairs), 1)
 
 
 def diffusion(module: IDMVAEModule, state: StepState) -> torch.Tensor:

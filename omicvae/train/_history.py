@@ -27,10 +27,8 @@ class HistoryLogger(Logger):
         return 0
 
     @rank_zero_only
-    def log_hyperparams(
-        self, params, *args, **kwargs
-    ) -> None:  # hyper-parameters live on the model
-        pass
+    def log_hyperparams(self, params, *args, **kwargs) -> None:
+        """Nothing to do: the hyper-parameters live on the model."""
 
     @rank_zero_only
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:

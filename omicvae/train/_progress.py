@@ -42,11 +42,8 @@ class EpochProgressBar(ProgressBar):
     def enable(self) -> None:
         self._enabled = True
 
-    def _active(self, trainer) -> bool:
-        return self._enabled and trainer.is_global_zero
-
     def on_train_start(self, trainer, pl_module) -> None:
-        if not self._active(trainer):
+        if not (self._enabled and trainer.is_global_zero):
             return
         self._start_epoch = trainer.current_epoch
         total = trainer.max_epochs
