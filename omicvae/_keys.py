@@ -96,11 +96,6 @@ def obsm_keys(key_prefix: str, modalities: Iterable[str]) -> dict[str, Any]:
     }
 
 
-def record_name(model: str, key_prefix: str, class_prefix: str) -> str:
-    """Name of a model's record in ``mdata.uns["idmvae"]``: the class name for its own prefix."""
-    return model if key_prefix == class_prefix else key_prefix
-
-
 def record_embeddings(
     target,
     *,
@@ -111,7 +106,7 @@ def record_embeddings(
     hyperparameters: Mapping[str, Any],
 ) -> str:
     """Record what a model wrote in ``target.uns["idmvae"]`` and mark it the latest; returns its name."""
-    name = record_name(model, key_prefix, class_prefix)
+    name = model if key_prefix == class_prefix else key_prefix
     record = dict(target.uns.get(UNS_KEY, {}))
     record[name] = {
         "model": model,
@@ -137,8 +132,7 @@ def recorded_keys(mdata) -> dict[str, EmbeddingKeys]:
             continue
         prefix = record.get("key_prefix")
         if prefix is None:  # written before records named their prefix
-            shared = str(record["shared"])
-            prefix = shared[: -len("_shared")] if shared.endswith("_shared") else shared
+            prefix = str(record["shared"]).removesuffix("_shared")
         out[str(name)] = keys_from_prefix(str(prefix), model=str(record.get("model", name)))
     return out
 

@@ -2,8 +2,9 @@
 
 Embeddings (:func:`get_obsm`, :func:`present_rows`), ``obs`` columns (:func:`get_obs_column`,
 :func:`label_array`, :func:`survival_table`), modality values (:func:`modality_matrix`), the image
-modalities of a model (:func:`image_modalities`) and the deprecated ``seed=`` keyword
-(:func:`resolve_random_state`). Neither subpackage imports the other's private modules.
+modalities of a model (:func:`image_modalities`), the deprecated ``seed=`` keyword
+(:func:`resolve_random_state`) and integer arguments (:func:`check_int`). Neither subpackage
+imports the other's private modules.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mudata import MuData
 __all__ = [
     "IMAGE_LIKELIHOOD",
     "as_list",
+    "check_int",
     "get_obs_column",
     "get_obsm",
     "image_modalities",
@@ -44,18 +46,16 @@ def as_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
-def get_obsm(mdata: MuData, key: str, *, hint: str = "") -> np.ndarray:
-    """Return ``mdata.obsm[key]`` as a 2-D float array.
+def check_int(value: Any, name: str, minimum: int) -> int:
+    """Return ``value`` as an int, or raise a ValueError unless it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
-    Parameters
-    ----------
-    mdata
-        The data.
-    key
-        ``.obsm`` key.
-    hint
-        Text appended to the error message when the key is missing (what to do about it).
-    """
+
+def get_obsm(mdata: MuData, key: str, *, hint: str = "") -> np.ndarray:
+    """``mdata.obsm[key]`` as a 2-D float array; ``hint`` (what to do) replaces the list of keys
+    in the error message when the key is missing."""
     if key not in mdata.obsm:
         msg = f"obsm key {key!r} not found"
         msg += f"; {hint}" if hint else f"; available keys: {sorted(mdata.obsm.keys())}"
@@ -91,18 +91,12 @@ def label_array(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Labels of ``mdata.obs[column]`` as an object array plus a mask of non-missing entries."""
     series = get_obs_column(mdata, column, what=what)
-    valid = series.notna().to_numpy()
-    values = series.astype(object).to_numpy()
-    return values, valid
+    return series.astype(object).to_numpy(), series.notna().to_numpy()
 
 
 def modality_matrix(mdata: MuData, mod: str) -> tuple[np.ndarray, np.ndarray]:
-    """Dense ``mdata.mod[mod].X`` aligned to ``mdata.obs``.
-
-    Returns
-    -------
-    The matrix (rows of samples lacking ``mod`` are NaN) and the presence mask.
-    """
+    """Dense ``mdata.mod[mod].X`` aligned to ``mdata.obs`` (NaN rows for samples lacking ``mod``)
+    and the presence mask."""
     if mod not in mdata.mod:
         raise KeyError(f"modality {mod!r} not found; available modalities: {list(mdata.mod)}")
     adata = mdata.mod[mod]
@@ -145,23 +139,8 @@ def _is_image(likelihood: str) -> bool:
 
 
 def image_modalities(model: Any, modalities: str | Sequence[str] | None, *, what: str) -> list[str]:
-    """The image modalities to use: ``modalities`` (each checked) or all of the model's.
-
-    Parameters
-    ----------
-    model
-        Model whose ``registry`` knows each modality's likelihood (``registry[m].likelihood``).
-    modalities
-        Requested modalities, or None for every modality the model registered as an image one.
-    what
-        Name of the calling function, for the error messages.
-
-    Raises
-    ------
-    ValueError
-        When a requested modality is not an image modality (naming it and its likelihood), or when
-        ``modalities`` is None and the model has no image modality.
-    """
+    """The image modalities to use: ``modalities`` (each checked) or, when None, all of
+    ``model.registry``'s; a ValueError names the caller ``what`` and the offending likelihoods."""
     registry = model.registry
     likelihoods = {m: registry[m].likelihood for m in registry.modality_names()}
     if modalities is None:
@@ -184,26 +163,10 @@ def image_modalities(model: Any, modalities: str | Sequence[str] | None, *, what
 
 
 def resolve_random_state(random_state: int, seed: int | None, *, where: str) -> int:
-    """The seed of a function whose ``seed=`` keyword was renamed ``random_state=``.
+    """The seed of function ``where``, whose ``seed=`` keyword was renamed ``random_state=``.
 
-    Parameters
-    ----------
-    random_state
-        The value of ``random_state`` (default 0 in every function).
-    seed
-        The value of the deprecated ``seed`` (None when not given).
-    where
-        The function, for the messages.
-
-    Warns
-    -----
-    FutureWarning
-        When ``seed`` is given (it is used as ``random_state``), at the caller's line.
-
-    Raises
-    ------
-    TypeError
-        When both are given with different values.
+    A given ``seed`` is used, with a FutureWarning at the caller's line; a TypeError when
+    ``random_state`` (default 0 in every function) was given too, with another value.
     """
     if seed is None:
         return random_state

@@ -13,45 +13,39 @@ import scanpy as sc
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from mudata import MuData
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from .._keys import resolve_keys
+from .._keys import EmbeddingKeys, resolve_keys
 from .._logging import logger
 from .._neighbors import neighbors_anndata
 from .._readers import as_list, get_obs_column, get_obsm, present_rows
-from ._utils import finish, one_panel
+from ._utils import figure_doc, finish, one_panel, subplots
 
 __all__ = ["embeddings"]
 
 UMAP_PREFIX = "X_umap_"
-"""Default ``key_added``: ``mdata.obsm[UMAP_PREFIX + key]`` caches the UMAP of the embedding
-``mdata.obsm[key]``; its parameters and a checksum of the embedding are kept in
-``mdata.uns["umap_" + key]``."""
+"""Default ``key_added`` of :func:`embeddings`, which describes the cache."""
 
 
 def _uns_key(key_added: str, key: str) -> str:
     """``uns`` key of the UMAP parameters: ``key_added`` without a leading ``X_``, then ``key``."""
-    return (key_added[2:] if key_added.startswith("X_") else key_added) + key
+    return key_added.removeprefix("X_") + key
 
 
 def _panels(
-    mdata: MuData,
-    basis: Sequence[str],
-    modality: str | Sequence[str] | None,
-    shared_key: str,
-    shared_prefix: str,
-    private_prefix: str,
+    mdata: MuData, basis: Sequence[str], modality: str | Sequence[str] | None, keys: EmbeddingKeys
 ) -> list[tuple[str, str]]:
     """``[(title, obsm key)]`` of the columns of the figure."""
-    mods = as_list(modality) or [m for m in mdata.mod if private_prefix + m in mdata.obsm]
+    mods = as_list(modality) or [m for m in mdata.mod if keys.private(m) in mdata.obsm]
     panels = []
     for b in basis:
         if b == "shared":
             if modality is None:
-                panels.append(("shared z (joint)", shared_key))
+                panels.append(("shared z (joint)", keys.shared_key))
             else:
-                panels += [(f"shared z ({m})", shared_prefix + m) for m in mods]
+                panels += [(f"shared z ({m})", keys.shared(m)) for m in mods]
         elif b == "private":
-            panels += [(f"private w ({m})", private_prefix + m) for m in mods]
+            panels += [(f"private w ({m})", keys.private(m)) for m in mods]
         else:
             panels.append((b, b))
     if not panels:
@@ -66,10 +60,6 @@ def _umap(X: np.ndarray, n_neighbors: int, min_dist: float, random_state: int) -
     return tmp.obsm["X_umap"]
 
 
-def _checksum(X: np.ndarray) -> str:
-    return hashlib.sha1(np.ascontiguousarray(X, dtype=np.float64).tobytes()).hexdigest()
-
-
 def _cached(mdata: MuData, key: str, params: dict, checksum: str, key_added: str) -> bool:
     """True when ``mdata`` holds a UMAP of the current ``obsm[key]`` made with ``params``."""
     coords = mdata.obsm.get(key_added + key)
@@ -82,15 +72,10 @@ def _cached(mdata: MuData, key: str, params: dict, checksum: str, key_added: str
 
 
 def _umap_coords(
-    mdata: MuData,
-    key: str,
-    X: np.ndarray,
-    params: dict,
-    recompute: bool,
-    key_added: str = UMAP_PREFIX,
+    mdata: MuData, key: str, X: np.ndarray, params: dict, recompute: bool, key_added: str
 ) -> np.ndarray:
     """UMAP coordinates of ``obsm[key]`` (NaN rows where it is NaN), cached in ``mdata``."""
-    checksum = _checksum(X)
+    checksum = hashlib.sha1(np.ascontiguousarray(X, dtype=np.float64).tobytes()).hexdigest()
     if not recompute and _cached(mdata, key, params, checksum, key_added):
         logger.info(f"embeddings: reusing mdata.obsm[{key_added + key!r}]")
         return np.asarray(mdata.obsm[key_added + key], dtype=np.float64)
@@ -118,9 +103,7 @@ def discrete_codes(values: pd.Series, max_categories: int) -> pd.Series | None:
     returned as a categorical Series of integers in increasing order (missing stays missing).
     Anything else (fractions, more distinct values, non-numeric, bool) gives None.
     """
-    if max_categories < 1 or not pd.api.types.is_numeric_dtype(values):
-        return None
-    if pd.api.types.is_bool_dtype(values):
+    if max_categories < 1 or not is_numeric_dtype(values) or is_bool_dtype(values):
         return None
     known = values.dropna().to_numpy(dtype=float)
     if known.size == 0 or not np.isfinite(known).all() or (known != np.round(known)).any():
@@ -131,18 +114,18 @@ def discrete_codes(values: pd.Series, max_categories: int) -> pd.Series | None:
     present = values.notna().to_numpy()
     codes = np.full(len(values), None, dtype=object)
     codes[present] = values.to_numpy()[present].astype(float).astype(np.int64)
-    categories = distinct.astype(np.int64)
-    return pd.Series(pd.Categorical(codes, categories=categories), index=values.index)
+    categories = pd.Categorical(codes, categories=distinct.astype(np.int64))
+    return pd.Series(categories, index=values.index)
 
 
 def _scatter(
-    ax: Axes, xy: np.ndarray, values: pd.Series, size: float, legend: bool, max_categories: int
+    ax: Axes, xy: np.ndarray, values: pd.Series, size: float, max_categories: int, legend: bool
 ) -> None:
     """Scatter coloured by a categorical (legend) or numeric (colour bar) column."""
     discrete = discrete_codes(values, max_categories)
     if discrete is not None:
         cats = discrete.array
-    elif not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+    elif not is_numeric_dtype(values) or is_bool_dtype(values):
         cats = pd.Categorical(values.astype(object).where(values.notna()))
     else:
         cats = None
@@ -169,6 +152,7 @@ def _scatter(
             plt.colorbar(art, ax=ax, fraction=0.05)
 
 
+@figure_doc
 def embeddings(
     mdata: MuData,
     *,
@@ -221,9 +205,8 @@ def embeddings(
         when ``modality`` is None, else each modality's ``shared_prefix + m``), ``"private"``
         (``private_prefix + m`` per modality) or any ``.obsm`` key (e.g. ``"X_pca"``).
     key_prefix
-        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
-        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
-        wrote some; ``"X_idmvae"`` when none is recorded).
+        A model's ``key_prefix`` (e.g. ``"X_mmvaeplus"``); default: the embeddings recorded last
+        in ``mdata.uns["idmvae"]``, else ``"X_idmvae"``.
     shared_key, shared_prefix, private_prefix
         obsm keys of the embeddings; each overrides its part of ``key_prefix``.
     n_neighbors, min_dist
@@ -246,15 +229,7 @@ def embeddings(
     ax
         Axes to draw into when the plot has a single panel (one ``color`` and one embedding);
         default: a new figure.
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
-        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
-
-    Returns
-    -------
-    The figure (of ``ax`` when given).
+    {figure_doc}
     """
     if isinstance(max_categories, bool) or not isinstance(max_categories, int | np.integer):
         raise TypeError(f"max_categories must be an integer, got {max_categories!r}")
@@ -273,9 +248,7 @@ def embeddings(
         shared_prefix=shared_prefix,
         private_prefix=private_prefix,
     )
-    panels = _panels(
-        mdata, basis, modality, keys.shared_key, keys.shared_prefix, keys.private_prefix
-    )
+    panels = _panels(mdata, basis, modality, keys)
     one_panel(ax, len(colors) * len(panels), f"{len(colors)} colours × {len(panels)} embeddings")
     size = point_size if point_size is not None else max(2.0, 120000 / max(mdata.n_obs, 1) ** 1.5)
     size = min(size, 30.0)
@@ -293,27 +266,13 @@ def embeddings(
         have = present_rows(X)
         coords[key] = (have, _umap_coords(mdata, key, X, params, recompute, key_added)[have])
 
-    if ax is None:
-        fig, axes = plt.subplots(
-            len(colors),
-            len(panels),
-            figsize=(panel_size * len(panels) + 1.5, panel_size * len(colors)),
-            squeeze=False,
-        )
-    else:
-        fig, axes = ax.figure, np.array([[ax]])
+    figsize = (panel_size * len(panels) + 1.5, panel_size * len(colors))
+    fig, axes = subplots(ax, len(colors), len(panels), figsize)
     for r, c in enumerate(colors):
         for j, (title, key) in enumerate(panels):
             panel = axes[r, j]
             have, xy = coords[key]
-            _scatter(
-                panel,
-                xy,
-                columns[c][have],
-                size,
-                legend=j == len(panels) - 1,
-                max_categories=max_categories,
-            )
+            _scatter(panel, xy, columns[c][have], size, max_categories, legend=j == len(panels) - 1)
             panel.set_title(f"{title}\ncoloured by {c}", fontsize="medium")
             panel.set_xticks([])
             panel.set_yticks([])

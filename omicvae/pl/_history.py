@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._utils import finish, one_panel
+from .._readers import check_int
+from ._utils import figure_doc, finish, one_panel, subplots
 
 __all__ = ["cross_mi_chance", "history"]
 
@@ -33,12 +33,12 @@ def cross_mi_chance(n_modalities: int, batch_size: int) -> float:
     batch_size
         Samples per batch ``B`` (at least 1).
     """
-    for name, value, low in (("n_modalities", n_modalities, 2), ("batch_size", batch_size, 1)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    check_int(n_modalities, "n_modalities", 2)
+    check_int(batch_size, "batch_size", 1)
     return float(n_modalities * np.log(2 * batch_size - 1))
 
 
+@figure_doc
 def history(
     model_or_history: Any,
     *,
@@ -74,15 +74,7 @@ def history(
     ax
         Axes to draw into when a single loss term is drawn (``keys=["loss"]``); default: a new
         figure.
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
-        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
-
-    Returns
-    -------
-    The figure (of ``ax`` when given).
+    {figure_doc}
     """
     hist = getattr(model_or_history, "history", model_or_history)
     if not isinstance(hist, Mapping) or not hist:
@@ -103,14 +95,9 @@ def history(
                 "number of modalities), not a history dict"
             )
         chance = cross_mi_chance(len(registry.modality_names()), batch_size)
-    if ax is None:
-        ncols = max(1, min(ncols, len(keys)))
-        nrows = -(-len(keys) // ncols)
-        fig, axes = plt.subplots(
-            nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), squeeze=False
-        )
-    else:
-        fig, axes = ax.figure, np.array([[ax]])
+    ncols = max(1, min(ncols, len(keys)))
+    nrows = -(-len(keys) // ncols)
+    fig, axes = subplots(ax, nrows, ncols, (panel_size[0] * ncols, panel_size[1] * nrows))
     for panel, key in zip(axes.flat, keys, strict=False):
         frame = pd.DataFrame(hist[key])
         for col, style in (("train", "-"), ("validation", "--")):

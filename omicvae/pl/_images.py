@@ -172,8 +172,7 @@ def swap_grid(
             draw_image(axes[i + 1, j + 1], swapped[i, j], shape)
     for ax in (*axes[0, 1:], *axes[1:, 0]):
         for spine in ax.spines.values():
-            spine.set_edgecolor("tab:red")
-            spine.set_linewidth(2)
+            spine.set(edgecolor="tab:red", linewidth=2)
     fig.suptitle(f"{modality}: z of row sample, w of column sample")
     fig.subplots_adjust(wspace=0.05, hspace=0.05)
     return finish(fig, save, show)

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from mudata import MuData
 
-from ._utils import finish
+from ._utils import figure_doc, finish, subplots
 
 __all__ = ["feature_attribution", "variance_explained"]
 
@@ -41,6 +41,7 @@ def _variance_table(data, key: str) -> pd.DataFrame:
     return table
 
 
+@figure_doc
 def variance_explained(
     data: MuData | pd.DataFrame,
     *,
@@ -67,15 +68,7 @@ def variance_explained(
         Axes to draw into (a single panel: a table without groups); default: a new figure.
     cmap
         Matplotlib colour map.
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
-        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
-
-    Returns
-    -------
-    The figure (of ``ax`` when given).
+    {figure_doc}
     """
     table = _variance_table(data, key)
     groups = list(pd.unique(table["group"])) if "group" in table.columns else [None]
@@ -84,17 +77,10 @@ def variance_explained(
             f"ax: draws a single panel, but this table has {len(groups)} groups; "
             "leave ax=None for one panel per group"
         )
-    given = ax is not None
-    if ax is None:
-        n_mod = table["modality"].nunique()
-        fig, axes = plt.subplots(
-            1, len(groups), figsize=(2.6 * len(groups) + 1.2, 0.55 * n_mod + 1.4), squeeze=False
-        )
-        axes = list(axes[0])
-    else:
-        axes = [ax]
+    figsize = (2.6 * len(groups) + 1.2, 0.55 * table["modality"].nunique() + 1.4)
+    fig, axes = subplots(ax, 1, len(groups), figsize)
     vmax = max(float(np.nanmax(table[list(_PARTS)].to_numpy())), 1e-6)
-    for panel, g in zip(axes, groups, strict=True):
+    for panel, g in zip(axes[0], groups, strict=True):
         sub = table if g is None else table[table["group"] == g]
         values = sub[list(_PARTS)].to_numpy(dtype=float)
         image = panel.imshow(values, cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto")
@@ -108,10 +94,11 @@ def variance_explained(
         ]
         panel.set_yticks(range(len(labels)), labels)
         panel.set_title("variance explained" if g is None else str(g))
-    axes[-1].figure.colorbar(image, ax=axes, label="R²", shrink=0.8)
-    return finish(axes[0].figure, save, show, ax_given=given)
+    fig.colorbar(image, ax=list(axes[0]), label="R²", shrink=0.8)
+    return finish(fig, save, show, ax_given=ax is not None)
 
 
+@figure_doc
 def feature_attribution(
     frame: pd.DataFrame,
     *,
@@ -137,15 +124,7 @@ def feature_attribution(
         Number of features shown.
     ax
         Axes to draw into; default: a new figure.
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
-        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
-
-    Returns
-    -------
-    The figure (of ``ax`` when given).
+    {figure_doc}
     """
     for name in (column, other):
         if name is not None and name not in frame.columns:
@@ -153,16 +132,14 @@ def feature_attribution(
     if isinstance(n_top, bool) or not isinstance(n_top, int) or n_top < 1:
         raise ValueError(f"n_top must be a positive integer, got {n_top!r}")
     top = frame.sort_values(column, ascending=False).head(n_top).iloc[::-1]
-    given = ax is not None
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 0.25 * len(top) + 1.0))
+    panel = ax if ax is not None else plt.subplots(figsize=(4.5, 0.25 * len(top) + 1.0))[1]
     y = np.arange(len(top))
     height = 0.4 if other is not None else 0.8
-    ax.barh(y + (height / 2 if other else 0), top[column], height=height, label=column)
+    panel.barh(y + (height / 2 if other else 0), top[column], height=height, label=column)
     if other is not None:
-        ax.barh(y - height / 2, top[other], height=height, label=other, color="0.6")
-        ax.legend(loc="lower right", fontsize="small")
-    ax.set_yticks(y, [str(i) for i in top.index])
-    ax.set_xlabel(column if other is None else f"{column} / {other}")
-    ax.set_title(f"top {len(top)} features by {column}")
-    return finish(ax.figure, save, show, ax_given=given)
+        panel.barh(y - height / 2, top[other], height=height, label=other, color="0.6")
+        panel.legend(loc="lower right", fontsize="small")
+    panel.set_yticks(y, [str(i) for i in top.index])
+    panel.set_xlabel(column if other is None else f"{column} / {other}")
+    panel.set_title(f"top {len(top)} features by {column}")
+    return finish(panel.figure, save, show, ax_given=ax is not None)

@@ -13,11 +13,12 @@ from mudata import MuData
 
 from .._readers import survival_table
 from ..tl import survival
-from ._utils import finish
+from ._utils import figure_doc, finish
 
 __all__ = ["kaplan_meier"]
 
 
+@figure_doc
 def kaplan_meier(
     mdata: MuData,
     *,
@@ -43,32 +44,22 @@ def kaplan_meier(
         Draw the 95 % confidence bands.
     ax
         Axes to draw into; default: a new figure.
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
-        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
-
-    Returns
-    -------
-    The figure (of ``ax`` when given).
+    {figure_doc}
     """
     result = survival(mdata, groupby=groupby, time=time, event=event)
     t, e, g = survival_table(mdata, groupby=groupby, time=time, event=event)
-    given = ax is not None
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4))
+    panel = ax if ax is not None else plt.subplots(figsize=(5, 4))[1]
     for name in result.groups.index:
         sel = g == name
-        label = f"{name} (n={int(sel.sum())})"
-        KaplanMeierFitter(label=label).fit(t[sel], e[sel]).plot_survival_function(ax=ax, ci_show=ci)
+        kmf = KaplanMeierFitter(label=f"{name} (n={int(sel.sum())})").fit(t[sel], e[sel])
+        kmf.plot_survival_function(ax=panel, ci_show=ci)
     p = result.p_value
     text = f"log-rank p = {p:.2e}" if p < 1e-3 else f"log-rank p = {p:.3f}"
     # in the title, where it cannot cover a curve
-    ax.set_title(f"{groupby}: {text}")
-    ax.set_xlabel(time)
-    ax.set_ylabel("survival probability")
-    ax.set_ylim(0, 1.05)
-    ax.set_xlim(left=0, right=float(np.max(t)))
-    ax.legend(title=groupby, fontsize="small")
-    return finish(ax.figure, save, show, ax_given=given)
+    panel.set_title(f"{groupby}: {text}")
+    panel.set_xlabel(time)
+    panel.set_ylabel("survival probability")
+    panel.set_ylim(0, 1.05)
+    panel.set_xlim(left=0, right=float(np.max(t)))
+    panel.legend(title=groupby, fontsize="small")
+    return finish(panel.figure, save, show, ax_given=ax is not None)

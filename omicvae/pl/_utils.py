@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -11,33 +11,55 @@ import scanpy as sc
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["draw_image", "finish", "one_panel"]
+__all__ = ["draw_image", "figure_doc", "finish", "one_panel", "subplots"]
 
 
-def resolve_show(show: bool | None, *, ax_given: bool = False) -> bool:
-    """Whether to call ``plt.show()``.
+FIGURE_DOC = """save
+        Path to save the figure to.
+    show
+        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
+        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
 
-    ``show=None`` follows scanpy (``scanpy.settings.autoshow``, True unless changed), except that a
-    plot drawn into the caller's ``ax`` is not shown: the caller owns that figure and may still add
-    to it (showing it would close it in Jupyter).
-    """
-    if show is None:
-        return not ax_given and bool(sc.settings.autoshow)
-    return bool(show)
+    Returns
+    -------
+    The figure (of ``ax`` when given)."""
+"""The ``save`` and ``show`` parameters and the Returns section of every plot that takes ``ax``."""
+
+
+def figure_doc(func: Callable) -> Callable:
+    """Put :data:`FIGURE_DOC` in place of ``{figure_doc}`` in ``func``'s docstring (as scanpy does)."""
+    if func.__doc__:  # None under python -OO
+        func.__doc__ = func.__doc__.replace("{figure_doc}", FIGURE_DOC)
+    return func
 
 
 def finish(
     fig: Figure, save: str | Path | None, show: bool | None, *, ax_given: bool = False
 ) -> Figure:
-    """Save ``fig`` to ``save`` (parent folders created; format from the suffix) and show it when
-    :func:`resolve_show` says so. Returns ``fig`` either way."""
+    """Save ``fig`` to ``save`` (parent folders created; format from the suffix), show it, return it.
+
+    ``show=None`` follows scanpy (``scanpy.settings.autoshow``, True unless changed), except that a
+    plot drawn into the caller's ``ax`` is not shown: the caller owns that figure and may still add
+    to it (showing it would close it in Jupyter).
+    """
     if save is not None:
         path = Path(save)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=150, bbox_inches="tight")
-    if resolve_show(show, ax_given=ax_given):
+    if show is None:
+        show = not ax_given and sc.settings.autoshow
+    if show:
         plt.show()
     return fig
+
+
+def subplots(
+    ax: Axes | None, nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] | None = None
+) -> tuple[Figure, np.ndarray]:
+    """A new figure of ``nrows × ncols`` axes, or the figure of the caller's ``ax`` (a 1 × 1 grid)."""
+    if ax is not None:
+        return ax.figure, np.array([[ax]])
+    return plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
 
 
 def one_panel(ax: Axes | None, n_panels: int, what: str) -> None:

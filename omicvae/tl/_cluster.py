@@ -43,9 +43,8 @@ def cluster(
         ``.obsm`` key of the embedding (any, e.g. ``"X_pca"`` for a baseline); default: the joint
         shared embedding of ``key_prefix``.
     key_prefix
-        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
-        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
-        wrote some; ``"X_idmvae"`` when none is recorded).
+        A model's ``key_prefix`` (e.g. ``"X_mmvaeplus"``); default: the embeddings recorded last
+        in ``mdata.uns["idmvae"]``, else ``"X_idmvae"``.
     resolution
         Leiden resolution.
     n_neighbors
@@ -98,12 +97,5 @@ def cluster(
             "n_clusters": n_clusters,
         }
     if not rows:
-        rows["-"] = {
-            "ari": np.nan,
-            "nmi": np.nan,
-            "n_obs": int(have.sum()),
-            "n_clusters": n_clusters,
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "label"
-    return table
+        rows["-"] = dict(ari=np.nan, nmi=np.nan, n_obs=int(have.sum()), n_clusters=n_clusters)
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("label")

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,25 +19,6 @@ from .._readers import image_modalities, resolve_random_state
 from ._utils import as_list, label_array, modality_matrix, split_masks
 
 __all__ = ["CoherenceResult", "ImageCNNClassifier", "coherence"]
-
-
-class _Generative(Protocol):
-    registry: Any
-
-    def generate(
-        self, n_samples: int, *, seed: int | None = None, return_numpy: bool = False
-    ) -> dict[str, np.ndarray]: ...
-
-    def impute(
-        self,
-        source: list[str],
-        target: str,
-        *,
-        indices: Any = None,
-        mdata: Any = None,
-        seed: int | None = None,
-        return_numpy: bool = False,
-    ) -> np.ndarray: ...
 
 
 @dataclass
@@ -129,27 +110,23 @@ class ImageCNNClassifier:
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> ImageCNNClassifier:
         """Fit on flattened images ``X`` (n, C·H·W) and labels ``y``."""
-        with self._threads():
-            self._fit(X, y)
-        return self
-
-    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
         gen = torch.Generator().manual_seed(self.random_state)
-        torch.manual_seed(self.random_state)
-        self.net_ = self._net(len(self.classes_))
-        opt = torch.optim.Adam(self.net_.parameters(), lr=2e-3)
-        xs, ys = self._tensor(X), torch.as_tensor(codes)
-        self.net_.train()
-        n_batches = -(-len(ys) // 128)
+        n_batches = -(-len(codes) // 128)
         epochs = self.epochs if self.epochs is not None else max(5, -(-300 // n_batches))
-        for _ in range(epochs):
-            for batch in torch.randperm(len(ys), generator=gen).split(128):
-                opt.zero_grad()
-                loss = torch.nn.functional.cross_entropy(self.net_(xs[batch]), ys[batch])
-                loss.backward()
-                opt.step()
-        self.net_.eval()
+        with self._threads():
+            torch.manual_seed(self.random_state)
+            self.net_ = self._net(len(self.classes_))
+            opt = torch.optim.Adam(self.net_.parameters(), lr=2e-3)
+            xs, ys = self._tensor(X), torch.as_tensor(codes)
+            self.net_.train()
+            for _ in range(epochs):
+                for batch in torch.randperm(len(ys), generator=gen).split(128):
+                    opt.zero_grad()
+                    torch.nn.functional.cross_entropy(self.net_(xs[batch]), ys[batch]).backward()
+                    opt.step()
+            self.net_.eval()
+        return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted labels of flattened images ``X``."""
@@ -206,8 +183,13 @@ def _classifiers(
     return fitted, acc
 
 
+def _finite_mean(values: np.ndarray) -> float:
+    """Mean of the non-NaN ``values``; NaN (without a warning) when there are none."""
+    return float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
+
+
 def coherence(
-    model: _Generative,
+    model: Any,
     mdata: MuData,
     *,
     shared_label: str,
@@ -304,12 +286,8 @@ def coherence(
     diag = np.eye(len(mods), dtype=bool)
     values = matrix.to_numpy()
     return CoherenceResult(
-        self_coherence=float(np.nanmean(values[diag]))
-        if np.isfinite(values[diag]).any()
-        else np.nan,
-        cross_coherence=float(np.nanmean(values[~diag]))
-        if np.isfinite(values[~diag]).any()
-        else np.nan,
+        self_coherence=_finite_mean(values[diag]),
+        cross_coherence=_finite_mean(values[~diag]),
         unconditional=unconditional,
         matrix=matrix,
         classifier_accuracy=pd.Series(acc, name="accuracy"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from .._readers import resolve_random_state
 from ._utils import (
     label_array,
     modality_representation,
+    modality_table,
     present_rows,
     resolve_modalities,
     split_masks,
@@ -32,7 +34,7 @@ def _probe(
     train: np.ndarray,
     test: np.ndarray,
     max_iter: int,
-    standardize: bool = False,
+    standardize: bool,
 ) -> tuple[float, float]:
     """Held-out accuracy of a logistic-regression probe and the majority-class (chance) rate."""
     if train.sum() == 0 or test.sum() == 0:
@@ -89,9 +91,8 @@ def disentanglement(
     modalities
         Modalities to probe; default: every modality with both obsm keys.
     key_prefix
-        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
-        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
-        wrote some; ``"X_idmvae"`` when none is recorded).
+        A model's ``key_prefix`` (e.g. ``"X_mmvaeplus"``); default: the embeddings recorded last
+        in ``mdata.uns["idmvae"]``, else ``"X_idmvae"``.
     shared_prefix, private_prefix
         Key prefixes of the per-modality representations (``shared_prefix + m``); each overrides
         its part of ``key_prefix``, e.g. to probe baselines.
@@ -139,34 +140,24 @@ def disentanglement(
         m: label_array(mdata, c, what=f"private label of {m!r}") for m, c in private_labels.items()
     }
     train, test = split_masks(mdata, split=split, test_size=test_size, random_state=random_state)
+    probe = partial(_probe, max_iter=max_iter, standardize=standardize)
 
     rows = {}
     for m in mods:
         Z = modality_representation(mdata, shared_prefix, m, param="shared_prefix")
         W = modality_representation(mdata, private_prefix, m, param="private_prefix")
         have = present_rows(Z) & present_rows(W)
-        row = dict.fromkeys(PROBE_COLUMNS, np.nan)
-        row["chance_private"] = np.nan
-        ok = have & ok_shared
-        row["z_shared"], row["chance_shared"] = _probe(
-            Z, y_shared, train & ok, test & ok, max_iter, standardize
-        )
-        row["w_shared"], _ = _probe(W, y_shared, train & ok, test & ok, max_iter, standardize)
-        row["n_train"], row["n_test"] = int((train & ok).sum()), int((test & ok).sum())
+        row = dict.fromkeys([*PROBE_COLUMNS, "chance_private"], np.nan)
+        tr, te = train & have & ok_shared, test & have & ok_shared
+        row["z_shared"], row["chance_shared"] = probe(Z, y_shared, tr, te)
+        row["w_shared"], _ = probe(W, y_shared, tr, te)
+        row["n_train"], row["n_test"] = int(tr.sum()), int(te.sum())
         if m in private:
             y_priv, ok_priv = private[m]
-            okp = have & ok_priv
-            row["w_private"], row["chance_private"] = _probe(
-                W, y_priv, train & okp, test & okp, max_iter, standardize
-            )
-            row["z_private"], _ = _probe(Z, y_priv, train & okp, test & okp, max_iter, standardize)
+            tr, te = train & have & ok_priv, test & have & ok_priv
+            row["w_private"], row["chance_private"] = probe(W, y_priv, tr, te)
+            row["z_private"], _ = probe(Z, y_priv, tr, te)
         rows[m] = row
 
-    cols = [*PROBE_COLUMNS, "chance_shared", "chance_private", "n_train", "n_test"]
-    table = pd.DataFrame.from_dict(rows, orient="index")[cols]
-    mean = table[cols[:6]].mean(axis=0, skipna=True)
-    table.loc["mean"] = mean
-    table[["n_train", "n_test"]] = table[["n_train", "n_test"]].astype("Int64")
-    table.loc["mean", ["n_train", "n_test"]] = pd.NA
-    table.index.name = "modality"
-    return table
+    columns = [*PROBE_COLUMNS, "chance_shared", "chance_private"]
+    return modality_table(rows, columns, ["n_train", "n_test"])

@@ -19,6 +19,7 @@ from .._logging import logger
 from ._utils import (
     as_list,
     get_obsm,
+    index_mask,
     label_array,
     modality_representation,
     present_rows,
@@ -142,20 +143,15 @@ def _resolve_splits(
                             f"splits[{k}] {part}: obs names {idx[pos < 0][:5].tolist()} not in mdata"
                         )
                     idx = pos
-                mask = np.zeros(n, dtype=bool)
-                mask[idx] = True
-                masks.append(mask & valid)
-            out.append((masks[0], masks[1]))
+                masks.append(index_mask(n, idx) & valid)
+            out.append(tuple(masks))
         return out
     labelled = np.flatnonzero(valid)
     for k in range(n_splits):
         tr, te = train_test_split(
             labelled, test_size=test_size, random_state=random_state + k, stratify=y[labelled]
         )
-        train = np.zeros(n, dtype=bool)
-        test = np.zeros(n, dtype=bool)
-        train[tr], test[te] = True, True
-        out.append((train, test))
+        out.append((index_mask(n, tr), index_mask(n, te)))
     return out
 
 
@@ -199,9 +195,8 @@ def predict_labels(
     modalities
         Modalities of the ``"z"``/``"z+w"`` ensembles; default: all with the needed obsm keys.
     key_prefix
-        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
-        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
-        wrote some; ``"X_idmvae"`` when none is recorded).
+        A model's ``key_prefix`` (e.g. ``"X_mmvaeplus"``); default: the embeddings recorded last
+        in ``mdata.uns["idmvae"]``, else ``"X_idmvae"``.
     shared_prefix, private_prefix
         Key prefixes of the per-modality shared and private embeddings; each overrides its part
         of ``key_prefix``.
@@ -271,15 +266,8 @@ def predict_labels(
                 }
             )
     per_split = pd.DataFrame.from_records(records)
-    grouped = per_split.groupby("representation", sort=False)[list(METRICS)]
-    mean, std = grouped.mean(), grouped.std(ddof=1)
-    summary = pd.concat(
-        {
-            f"{m}_{stat}": frame[m]
-            for m in METRICS
-            for stat, frame in (("mean", mean), ("std", std))
-        },
-        axis=1,
-    )
-    summary["n_splits"] = per_split.groupby("representation", sort=False).size()
+    grouped = per_split.groupby("representation", sort=False)
+    summary = grouped[list(METRICS)].agg(["mean", "std"])
+    summary.columns = [f"{metric}_{stat}" for metric, stat in summary.columns]
+    summary["n_splits"] = grouped.size()
     return PredictionResult(per_split=per_split, summary=summary)

@@ -17,8 +17,16 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .._keys import resolve_keys
+from .._readers import check_int
 from ..data import get_matrix
-from ._utils import as_list, get_obsm, modality_representation, present_rows, resolve_modalities
+from ._utils import (
+    as_list,
+    get_obsm,
+    modality_representation,
+    modality_table,
+    present_rows,
+    resolve_modalities,
+)
 
 __all__ = ["redundancy"]
 
@@ -75,8 +83,6 @@ def _targets(
     The scores as an ``(n_obs, k)`` array aligned to ``mdata.obs`` (NaN rows for samples lacking
     ``mod``) and the presence mask.
     """
-    if mod not in mdata.mod:
-        raise KeyError(f"modality {mod!r} not found; available modalities: {list(mdata.mod)}")
     adata = mdata.mod[mod]
     pos = adata.obs_names.get_indexer(mdata.obs_names)
     present = pos >= 0
@@ -113,12 +119,6 @@ def _targets(
         pca = PCA(n_components=k, random_state=random_state)
     out[present] = pca.fit_transform(X)
     return out, present
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def redundancy(
@@ -190,9 +190,8 @@ def redundancy(
         Modalities whose data are predicted for ``other_gain``; default: every modality of
         ``mdata.mod``. Each modality ``m`` is compared with the ones of ``others`` other than ``m``.
     key_prefix
-        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
-        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
-        wrote some; ``"X_idmvae"`` when none is recorded).
+        A model's ``key_prefix`` (e.g. ``"X_mmvaeplus"``); default: the embeddings recorded last
+        in ``mdata.uns["idmvae"]``, else ``"X_idmvae"``.
     shared_key
         ``obsm`` key of the joint shared embedding ``z``; overrides ``key_prefix``'s.
     shared_prefix, private_prefix
@@ -232,9 +231,9 @@ def redundancy(
     >>> model.train()  # writes the embeddings into mdata.obsm  # doctest: +SKIP
     >>> ov.tl.redundancy(mdata)  # doctest: +SKIP
     """
-    n_folds = _check_int(n_folds, "n_folds", 2)
-    n_components = _check_int(n_components, "n_components", 1)
-    n_neighbors = _check_int(n_neighbors, "n_neighbors", 1)
+    n_folds = check_int(n_folds, "n_folds", 2)
+    n_components = check_int(n_components, "n_components", 1)
+    n_neighbors = check_int(n_neighbors, "n_neighbors", 1)
     if normalize not in (True, False, "auto"):
         raise ValueError(f"normalize must be True, False or 'auto', got {normalize!r}")
     others = list(mdata.mod) if others is None else as_list(others)
@@ -247,15 +246,15 @@ def redundancy(
         raise KeyError(
             f"layers names modalities {sorted(unknown)} not in mdata.mod {list(mdata.mod)}"
         )
-    found = resolve_keys(
+    keys = resolve_keys(
         mdata,
         key_prefix,
         shared_key=shared_key,
         shared_prefix=shared_prefix,
         private_prefix=private_prefix,
     )
-    shared_key = found.shared_key
-    shared_prefix, private_prefix = found.shared_prefix, found.private_prefix
+    shared_key = keys.shared_key
+    shared_prefix, private_prefix = keys.shared_prefix, keys.private_prefix
     z = get_obsm(
         mdata,
         shared_key,
@@ -322,14 +321,8 @@ def redundancy(
     pair_table = pd.DataFrame(pairs, columns=list(PAIR_COLUMNS))
     for m in mods:
         sub = pair_table[pair_table["modality"] == m]
-        rows[m]["other_r2_z"] = sub["r2_z"].mean() if sub["r2_z"].notna().any() else np.nan
-        rows[m]["other_gain"] = sub["gain"].mean() if sub["gain"].notna().any() else np.nan
+        rows[m]["other_r2_z"], rows[m]["other_gain"] = sub["r2_z"].mean(), sub["gain"].mean()
 
-    table = pd.DataFrame.from_dict(rows, orient="index")[[*COLUMNS, "n_samples"]]
-    table = table.astype({c: float for c in COLUMNS})
-    table.loc["mean"] = table[list(COLUMNS)].mean(axis=0, skipna=True)
-    table["n_samples"] = table["n_samples"].astype("Int64")
-    table.loc["mean", "n_samples"] = pd.NA
-    table.index.name = "modality"
+    table = modality_table(rows, COLUMNS, ["n_samples"])
     table.attrs["other_pairs"] = pair_table
     return table

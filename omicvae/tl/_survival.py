@@ -100,13 +100,11 @@ def survival(
             "n_events": int(e[sel].sum()),
             "median_survival": float(kmf.median_survival_time_),
         }
-    groups = pd.DataFrame.from_dict(rows, orient="index")
-    groups.index.name = groupby
     return SurvivalResult(
         p_value=float(test.p_value),
         test_statistic=float(test.test_statistic),
         degrees_of_freedom=len(names) - 1,
-        groups=groups,
+        groups=pd.DataFrame.from_dict(rows, orient="index").rename_axis(groupby),
     )
 
 
@@ -136,9 +134,8 @@ def survival_cox(
         ``.obsm`` key of the embedding (covariates of the Cox model); default: the joint shared
         embedding of ``key_prefix``.
     key_prefix
-        Prefix of a model's embeddings (its ``key_prefix``, e.g. ``"X_mmvaeplus"``); default:
-        the embeddings recorded in ``mdata.uns["idmvae"]`` (the last written when several models
-        wrote some; ``"X_idmvae"`` when none is recorded).
+        A model's ``key_prefix`` (e.g. ``"X_mmvaeplus"``); default: the embeddings recorded last
+        in ``mdata.uns["idmvae"]``, else ``"X_idmvae"``.
     time, event
         ``mdata.obs`` columns of durations and event indicators.
     n_splits

@@ -1,4 +1,5 @@
-"""Helpers of the analysis functions: which modalities to analyse, their representations, splits.
+"""Helpers of the analysis functions: which modalities to analyse, their representations, splits
+and per-modality result tables.
 
 The readers ``ov.pl`` needs too live in :mod:`omicvae._readers` (re-exported here) and the
 embedding key names in :mod:`omicvae._keys`.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from mudata import MuData
 from sklearn.model_selection import train_test_split
 
@@ -25,9 +27,11 @@ __all__ = [
     "as_list",
     "get_obs_column",
     "get_obsm",
+    "index_mask",
     "label_array",
     "modality_matrix",
     "modality_representation",
+    "modality_table",
     "present_rows",
     "resolve_modalities",
     "split_masks",
@@ -43,22 +47,8 @@ def resolve_modalities(
     modalities: str | Sequence[str] | None,
     prefixes: dict[str, str],
 ) -> list[str]:
-    """Choose the modalities to analyse.
-
-    Parameters
-    ----------
-    mdata
-        The data.
-    modalities
-        Requested modality names, or ``None`` for every modality of ``mdata.mod`` that has an
-        ``.obsm`` entry for each of ``prefixes``.
-    prefixes
-        ``{parameter name: obsm key prefix}`` that every chosen modality must have.
-
-    Returns
-    -------
-    The modality names, in ``mdata.mod`` order when inferred.
-    """
+    """The requested ``modalities``, or (None) those of ``mdata.mod`` with an ``.obsm`` key for each
+    of ``prefixes`` (``{parameter name: obsm key prefix}``, named in the errors)."""
     if modalities is None:
         mods = [m for m in mdata.mod if all(p + m in mdata.obsm for p in prefixes.values())]
         if not mods:
@@ -84,31 +74,28 @@ def modality_representation(mdata: MuData, prefix: str, mod: str, *, param: str)
     return get_obsm(mdata, prefix + mod, hint=f"modality {mod!r}: " + _missing_key_hint(param))
 
 
-def split_masks(
-    mdata: MuData,
-    *,
-    split: str | None,
-    test_size: float,
-    random_state: int,
-    stratify: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train and test masks over ``mdata.obs``.
+def modality_table(rows: dict, columns: Sequence[str], counts: Sequence[str]) -> pd.DataFrame:
+    """``{modality: row}`` as a table plus a ``"mean"`` row of the float ``columns``; the ``counts``
+    columns are Int64, NA in that row."""
+    table = pd.DataFrame.from_dict(rows, orient="index")[[*columns, *counts]]
+    table = table.astype(dict.fromkeys(columns, float))
+    table.loc["mean"] = table[list(columns)].mean(axis=0)
+    table[list(counts)] = table[list(counts)].astype("Int64")
+    return table.rename_axis("modality")
 
-    Parameters
-    ----------
-    mdata
-        The data.
-    split
-        ``mdata.obs`` column with values ``"train"`` and ``"test"`` (other values are ignored; with no
-        ``"test"`` values, every non-``"train"`` sample is held out), or ``None`` for a random split.
-    test_size
-        Held-out fraction of a random split.
-    random_state
-        Seed of a random split.
-    stratify
-        Optional labels (no missing values) to stratify a random split on.
-    """
-    n = mdata.n_obs
+
+def index_mask(n: int, indices: np.ndarray) -> np.ndarray:
+    """Boolean mask of length ``n``, True at ``indices``."""
+    mask = np.zeros(n, dtype=bool)
+    mask[indices] = True
+    return mask
+
+
+def split_masks(
+    mdata: MuData, *, split: str | None, test_size: float, random_state: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test masks over ``mdata.obs``: from the ``"train"``/``"test"`` values of column
+    ``split`` (other values are ignored), or a random split when None."""
     if split is not None:
         col = get_obs_column(mdata, split, what="split").astype(str).to_numpy()
         train = col == "train"
@@ -120,12 +107,6 @@ def split_masks(
                 f"found {sorted(set(col))}"
             )
         return train, test
-    idx = np.arange(n)
-    tr, te = train_test_split(
-        idx, test_size=test_size, random_state=random_state, stratify=stratify
-    )
-    train = np.zeros(n, dtype=bool)
-    test = np.zeros(n, dtype=bool)
-    train[tr] = True
-    test[te] = True
-    return train, test
+    n = mdata.n_obs
+    tr, te = train_test_split(np.arange(n), test_size=test_size, random_state=random_state)
+    return index_mask(n, tr), index_mask(n, te)
