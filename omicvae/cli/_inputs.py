@@ -1,22 +1,15 @@
 """The input files of ``omicvae fit``: one .h5mu, an .h5ad per modality, or text matrices.
 
-Text matrices (``.csv``, ``.tsv``, ``.txt``, ``.tab``, no extension; ``.gz`` too) are read in one of
-two formats:
-
-* ``matrix``: samples as rows (first column: sample names), features as columns (header: feature
-  names); ``--transpose NAME`` for a file with features as rows and samples as columns;
-* ``tcga``: features as rows and TCGA sample or aliquot barcodes as columns (GDC, UCSC Xena,
-  Broad Firehose); samples are filtered by ``--sample-types`` and named by patient barcode.
-
-``--format auto`` (the default) reads a text file as ``tcga`` when every column name after the first
-is a TCGA barcode, else as ``matrix``. Every problem is raised as a one-line
-:class:`~._specs.UsageError` that names the option, the modality and the file.
+Text matrices are read as ``matrix`` (samples as rows) or ``tcga`` (features as rows, TCGA barcodes
+as columns; samples named by patient barcode); ``omicvae fit --help`` describes both. Every problem
+is raised as a one-line :class:`~._specs.UsageError` that names the option, the modality and the
+file.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,13 +31,8 @@ class Inputs:
 
     mdata: object
     sources: dict[str, str]
-    formats: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str]
     """Modality -> ``"h5mu"``, ``"h5ad"``, ``"matrix"`` or ``"tcga"``."""
-
-    @property
-    def tcga(self) -> bool:
-        """Whether any modality was read as a TCGA matrix (patient barcodes as sample names)."""
-        return "tcga" in self.formats.values()
 
 
 def _one_line(err: BaseException) -> str:
@@ -141,11 +129,6 @@ def _numeric(frame: pd.DataFrame, path: Path, label: str, what: str) -> pd.DataF
     return values
 
 
-def _header(path: Path, label: str) -> list[str]:
-    columns = _read_csv(path, label, nrows=0, index_col=None).columns
-    return [str(c) for c in columns]
-
-
 def _is_tcga_header(columns: list[str]) -> bool:
     from ..datasets import _barcodes
 
@@ -226,25 +209,26 @@ def _read_tcga_matrix(name: str, path: Path, label: str, types: tuple[str, ...] 
         raise UsageError(f"{label}: {_one_line(err)}") from None
 
 
-def _read_h5ad(path: Path, label: str):
-    import anndata as ad
+def _read_hdf5(read, path: Path, label: str, kind: str, hint: str):
+    """``read(path)`` of an AnnData or MuData file; ``hint`` says how such a file is written."""
     import h5py
 
     if not h5py.is_hdf5(path):
-        raise UsageError(
-            f"{label}: {path.name} is not an HDF5 file; an .h5ad is written by "
-            "AnnData.write_h5ad (text tables need a .csv/.tsv/.txt extension)"
-        )
+        raise UsageError(f"{label}: {path.name} is not an HDF5 file; {hint}")
     try:
-        return ad.read_h5ad(path)
+        return read(path)
     except Exception as err:  # noqa: BLE001 - any reader failure is a bad input file
-        raise UsageError(
-            f"{label}: cannot read {path.name} as AnnData ({_one_line(err)})"
-        ) from None
+        raise UsageError(f"{label}: cannot read {path.name} as {kind} ({_one_line(err)})") from None
+
+
+def _read_h5ad(path: Path, label: str):
+    import anndata as ad
+
+    hint = "an .h5ad is written by AnnData.write_h5ad (text tables need a .csv/.tsv/.txt extension)"
+    return _read_hdf5(ad.read_h5ad, path, label, "AnnData", hint)
 
 
 def _read_h5mu(path: Path, modalities: list[str] | None):
-    import h5py
     import mudata as md
 
     label = f"--mudata {path}"
@@ -255,16 +239,9 @@ def _read_h5mu(path: Path, modalities: list[str] | None):
             f"{label}: expected an .h5mu file (MuData), got {path.name}; give {per_mod} per "
             f"modality with --mod NAME={path.name}"
         )
-    if not h5py.is_hdf5(path):
-        raise UsageError(
-            f"{label}: {path.name} is not an HDF5 file; an .h5mu is written by MuData.write "
-            "(for text tables use --mod NAME=PATH)"
-        )
-    try:
-        with md.set_options(pull_on_update=False):
-            mdata = md.read_h5mu(path)
-    except Exception as err:  # noqa: BLE001 - any reader failure is a bad input file
-        raise UsageError(f"{label}: cannot read {path.name} as MuData ({_one_line(err)})") from None
+    hint = "an .h5mu is written by MuData.write (for text tables use --mod NAME=PATH)"
+    with md.set_options(pull_on_update=False):
+        mdata = _read_hdf5(md.read_h5mu, path, label, "MuData", hint)
     if not mdata.mod:
         raise UsageError(f"{label}: {path.name} holds no modality")
     if modalities:
@@ -406,16 +383,14 @@ def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inpu
                 mods[name], formats[name] = _read_h5ad(path, label), "h5ad"
             else:
                 _check_text(path, label)
-                header = _header(path, label)
-                tcga = _is_tcga_header(header)
+                header = [str(c) for c in _read_csv(path, label, nrows=0, index_col=None).columns]
+                tcga = args.format != "matrix" and _is_tcga_header(header)
                 if args.format == "tcga" and not tcga:
                     raise UsageError(
                         f"{label}: --format tcga expects TCGA sample barcodes as the column names "
                         f"of {path.name} (features x samples), found {header[1:4]}; "
                         "use --format matrix for other tables"
                     )
-                if args.format == "matrix":
-                    tcga = False
                 if tcga:
                     mods[name] = _read_tcga_matrix(name, path, label, types)
                 else:
@@ -433,13 +408,10 @@ def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inpu
                 mdata = mdata[mdata.obs_names.sort_values()].copy()
         inputs = Inputs(mdata, {m: str(p) for m, p in files.items()}, formats)
         for name, fmt in formats.items():
-            if fmt in ("tcga", "matrix"):
-                layout = (
-                    "features x samples"
-                    if fmt == "tcga" or name in transpose
-                    else ("samples x features")
-                )
+            if fmt != "h5ad":
                 how = "TCGA matrix" if fmt == "tcga" else "matrix"
+                features_as_rows = fmt == "tcga" or name in transpose
+                layout = "features x samples" if features_as_rows else "samples x features"
                 print(f"modality {name!r}: {files[name].name} read as a {how}, {layout}")
     _check_overlap(inputs)
     if args.clinical is not None:
@@ -455,7 +427,7 @@ def _add_clinical(inputs: Inputs, path: Path) -> None:
 
     label = f"--clinical {path}"
     mdata = inputs.mdata
-    if inputs.tcga:
+    if "tcga" in inputs.formats.values():  # patient barcodes as sample names
         if _separator(path) != "\t":
             raise UsageError(
                 f"{label}: the clinical table of TCGA matrices is read tab-separated; "

@@ -98,17 +98,7 @@ class _SubcommandParser(argparse.ArgumentParser):
 def _model_options(
     parser: argparse.ArgumentParser, epochs: int, quick_epochs: int | None = None
 ) -> None:
-    """Hyper-parameters (generated from the configuration) and training options of both sub-commands.
-
-    Parameters
-    ----------
-    parser
-        The sub-command's parser.
-    epochs
-        Default of ``--epochs``.
-    quick_epochs
-        Default of ``--epochs`` under ``--quick`` (None: the sub-command has no ``--quick``).
-    """
+    """The model, training and output options of both sub-commands (``quick_epochs``: demo's)."""
     add_model_options(parser)
 
     train = parser.add_argument_group("training")
@@ -327,19 +317,9 @@ def resolve_epochs(args: argparse.Namespace) -> int:
     """Set and return ``args.epochs``: the value given, else the ``--quick`` or usual default.
 
     An explicit ``--epochs`` always wins over ``--quick``, including one equal to the default.
-
-    Parameters
-    ----------
-    args
-        Parsed arguments of a sub-command (``--epochs`` defaults to None).
-
-    Returns
-    -------
-    int
-        The number of epochs to train.
     """
     if args.epochs is None:
-        quick = getattr(args, "quick", False) and args.quick_epochs is not None
+        quick = getattr(args, "quick", False)  # only demo has --quick
         args.epochs = args.quick_epochs if quick else args.default_epochs
     return args.epochs
 
@@ -359,10 +339,9 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise UsageError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
 
 
-def _config(args: argparse.Namespace, out: Path):
+def _config(args: argparse.Namespace):
     from ._pipeline import PipelineConfig
 
-    model = dict(args.model_settings)
     train = dict(
         max_epochs=args.epochs,
         batch_size=args.batch_size,
@@ -378,7 +357,11 @@ def _config(args: argparse.Namespace, out: Path):
     if args.key_prefix is not None:
         train["key_prefix"] = args.key_prefix
     return PipelineConfig(
-        out=out, model=model, train=train, resolution=args.resolution, save_model=args.save_model
+        out=args.out,
+        model=dict(args.model_settings),
+        train=train,
+        resolution=args.resolution,
+        save_model=args.save_model,
     )
 
 
@@ -386,7 +369,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ..datasets import tcga_acc
     from ._pipeline import run_pipeline
 
-    config = _config(args, args.out)
+    config = _config(args)
     if args.quick:
         config.model.update(QUICK["model"])  # --quick's epochs: see resolve_epochs
         config.n_splits = QUICK["n_splits"]
@@ -401,29 +384,28 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _values(X):
-    """Stored values of a dense or sparse matrix, as float64 (for the checks below)."""
-    import numpy as np
-    import scipy.sparse as sp
-
-    return np.asarray(X.data if sp.issparse(X) else X, dtype=float)
-
-
 def _nan_features(X):
+    """Which features (columns) of a dense or sparse matrix hold a missing value."""
     import numpy as np
     import scipy.sparse as sp
 
     if sp.issparse(X):
-        X = X.tocsc()
-        nan = sp.csc_matrix((np.isnan(X.data).astype(np.int8), X.indices, X.indptr), X.shape)
-        return np.asarray(nan.sum(axis=0)).ravel() > 0
+        X = X.tocoo()
+        return np.bincount(X.col[np.isnan(X.data)], minlength=X.shape[1]) > 0
     return np.isnan(np.asarray(X, dtype=float)).any(axis=0)
 
 
-def _log1p(X):
+def _log1p(name: str, X):
+    """``--layer NAME=log1p``: log(1 + X) as float32, of non-negative values only."""
     import numpy as np
     import scipy.sparse as sp
 
+    negative = int((np.asarray(X.data if sp.issparse(X) else X, dtype=float) < 0).sum())
+    if negative:
+        raise UsageError(
+            f"--layer {name}=log1p: modality {name!r} has {negative} negative values; "
+            "log1p needs non-negative values"
+        )
     if sp.issparse(X):
         return X.astype(np.float32).log1p()
     return np.log1p(np.asarray(X, dtype=float)).astype(np.float32)
@@ -485,15 +467,8 @@ def _read_fit_data(args: argparse.Namespace):
             )
     for name, layer in layers.items():
         adata = mdata.mod[name]
-        if layer in adata.layers:
-            continue
-        X = _values(adata.X)
-        if (X < 0).any():
-            raise UsageError(
-                f"--layer {name}=log1p: modality {name!r} has {int((X < 0).sum())} negative values; "
-                "log1p needs non-negative values"
-            )
-        adata.layers["log1p"] = _log1p(adata.X)
+        if layer not in adata.layers:
+            adata.layers["log1p"] = _log1p(name, adata.X)
     missing = [c for c in args.label if c not in mdata.obs.columns]
     if missing:
         hint = "" if args.clinical is not None else " (give --clinical)"
@@ -505,7 +480,7 @@ def _fit(args: argparse.Namespace) -> int:
     from ._pipeline import run_pipeline
 
     mdata, likelihoods, layers = _read_fit_data(args)
-    config = _config(args, args.out)
+    config = _config(args)
     config.setup = dict(likelihoods=likelihoods or None, layers=layers or None)
     config.h5mu = args.output
     config.predict = list(args.label)

@@ -17,10 +17,8 @@ from ._specs import UsageError, parse_pairs
 
 def option_name(setting: str) -> str:
     """``n_shared`` -> ``--n-shared`` (a boolean's switch is named in its field's metadata)."""
-    for f in setting_fields():
-        if f.name == setting and "flag" in f.metadata["cli"]:
-            return f.metadata["cli"]["flag"]
-    return "--" + setting.replace("_", "-")
+    flags = {f.name: f.metadata["cli"].get("flag") for f in setting_fields()}
+    return flags.get(setting) or "--" + setting.replace("_", "-")
 
 
 def _shown(value) -> str:
@@ -52,43 +50,21 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         cli, default = f.metadata["cli"], defaults[f.name]
         help_text = f"{f.metadata['help']} [{_shown(default)}]"
         if "flag" in cli:
-            group.add_argument(
-                cli["flag"],
-                dest=f.name,
-                action="store_const",
-                const=not default,
-                default=None,
-                help=cli["flag_help"],
-            )
+            kwargs = dict(action="store_const", const=not default, help=cli["flag_help"])
         elif "pairs" in cli:
-            group.add_argument(
-                option_name(f.name),
-                dest=f.name,
-                action="append",
-                default=None,
-                metavar=cli["pairs"],
-                help=f"{f.metadata['help']}; repeatable",
+            kwargs = dict(
+                action="append", metavar=cli["pairs"], help=f"{f.metadata['help']}; repeatable"
             )
         elif isinstance(default, tuple):
-            group.add_argument(
-                option_name(f.name),
-                dest=f.name,
-                nargs="+",
-                type=int,
-                default=None,
-                metavar=cli.get("metavar", "N"),
-                help=help_text,
-            )
+            kwargs = dict(nargs="+", type=int, metavar=cli.get("metavar", "N"), help=help_text)
         else:
-            group.add_argument(
-                option_name(f.name),
-                dest=f.name,
+            kwargs = dict(
                 type=type(default),
-                default=None,
                 metavar=cli.get("metavar", "N" if isinstance(default, int) else None),
                 choices=cli.get("choices"),
                 help=help_text,
             )
+        group.add_argument(option_name(f.name), dest=f.name, default=None, **kwargs)
 
 
 def _scales(values: list[str], option: str) -> dict[str, float]:

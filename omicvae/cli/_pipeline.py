@@ -97,10 +97,10 @@ def _is_rank_zero() -> bool:
     return getattr(rank_zero_only, "rank", 0) == 0
 
 
-def _save(fig, path: Path, files: dict, name: str) -> None:
+def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
-    files[name] = path
+    return path
 
 
 def _columns(mdata: MuData, names: Sequence[str]) -> list[str]:
@@ -145,8 +145,7 @@ def run_pipeline(
         raise UsageError(err.args[0] if err.args else str(err)) from None
     model = IDMVAE(mdata, **config.model)
     echo(str(model))
-    epochs = config.train.get("max_epochs", 50)
-    echo(f"Training for {epochs} epochs ...")
+    echo(f"Training for {config.train.get('max_epochs', 50)} epochs ...")
     t0 = time.perf_counter()
     model.train(**config.train)
     train_seconds = time.perf_counter() - t0
@@ -158,14 +157,14 @@ def run_pipeline(
     sections = [_report.training_summary(model)]
     compare = _columns(mdata, [*config.predict, *config.compare])
     # the embeddings this model just wrote (config.train may give them a key_prefix)
-    prefix = config.train.get("key_prefix")
+    prefix, seed = config.train.get("key_prefix"), config.train.get("seed", 0)
     table = cluster(
         mdata,
         key_prefix=prefix,
         labels=compare or None,
         key_added=CLUSTER_KEY,
         resolution=config.resolution,
-        random_state=config.train.get("seed", 0),
+        random_state=seed,
     )
     sections.append(_report.cluster_summary(table, CLUSTER_KEY))
     for label in config.predict:
@@ -176,7 +175,7 @@ def run_pipeline(
                 representation=["z", "z+w"],
                 key_prefix=prefix,
                 n_splits=config.n_splits,
-                random_state=config.train.get("seed", 0),
+                random_state=seed,
             )
         except ValueError as err:  # too few labelled samples or classes for the splits
             sections.append(f"Prediction of {label!r}: skipped ({err})")
@@ -185,14 +184,10 @@ def run_pipeline(
     has_survival = {config.time, config.event} <= set(mdata.obs.columns)
     n_clusters = mdata.obs[CLUSTER_KEY].nunique()
     if has_survival and n_clusters >= 2:
-        surv = survival(mdata, groupby=CLUSTER_KEY, time=config.time, event=config.event)
+        by_cluster = dict(groupby=CLUSTER_KEY, time=config.time, event=config.event)
+        surv = survival(mdata, **by_cluster)
         sections.append(_report.survival_summary(surv, CLUSTER_KEY, config.time))
-        _save(
-            kaplan_meier(mdata, groupby=CLUSTER_KEY, time=config.time, event=config.event),
-            out / "kaplan_meier.png",
-            files,
-            "kaplan_meier",
-        )
+        files["kaplan_meier"] = _save(kaplan_meier(mdata, **by_cluster), out / "kaplan_meier.png")
     elif not has_survival:
         sections.append(
             f"Survival: skipped (no {config.time!r}/{config.event!r} columns in obs; a clinical table "
@@ -202,11 +197,9 @@ def run_pipeline(
         sections.append("Survival: skipped (the leiden clustering found a single cluster)")
 
     colors = _columns(mdata, [*config.predict, *config.compare[:1], CLUSTER_KEY])
-    fig = embeddings(
-        mdata, color=colors, key_prefix=prefix, random_state=config.train.get("seed", 0)
-    )
-    _save(fig, out / "umap_shared_private.png", files, "umap")
-    _save(history(model), out / "training_curves.png", files, "history")
+    fig = embeddings(mdata, color=colors, key_prefix=prefix, random_state=seed)
+    files["umap"] = _save(fig, out / "umap_shared_private.png")
+    files["history"] = _save(history(model), out / "training_curves.png")
 
     h5mu_path.parent.mkdir(parents=True, exist_ok=True)
     with md.set_options(pull_on_update=False):  # write the data as they are, without re-pulling obs

@@ -33,8 +33,7 @@ def data_summary(mdata: MuData) -> str:
     lines = [f"Data: {mdata.n_obs} samples, {len(mdata.mod)} modalities"]
     present = np.ones(mdata.n_obs, dtype=bool)
     for name, adata in mdata.mod.items():
-        has = mdata.obs_names.isin(adata.obs_names)
-        present &= has
+        present &= mdata.obs_names.isin(adata.obs_names)
         lines.append(f"  {name:<10} {adata.n_obs:>6} samples x {adata.n_vars} features")
     lines.append(f"  {int(present.sum())} samples have all {len(mdata.mod)} modalities")
     return "\n".join(lines)

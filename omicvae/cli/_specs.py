@@ -13,21 +13,9 @@ class UsageError(ValueError):
 
 
 def parse_pairs(values: Iterable[str] | None, option: str, what: str) -> dict[str, str]:
-    """``["a=1", "b=2"]`` -> ``{"a": "1", "b": "2"}`` with clear errors.
+    """``["a=1", "b=2"]`` -> ``{"a": "1", "b": "2"}``, in the order given, with clear errors.
 
-    Parameters
-    ----------
-    values
-        The raw strings given to a repeatable option.
-    option
-        The option's name, for messages (``"--mod"``).
-    what
-        What the value is, for messages (``"PATH"``).
-
-    Returns
-    -------
-    dict
-        Name to value, in the order given.
+    ``option`` (``"--mod"``) and ``what`` (``"PATH"``) name the option and its value in messages.
     """
     pairs: dict[str, str] = {}
     for raw in values or ():
