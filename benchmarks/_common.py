@@ -13,6 +13,7 @@ reported tables).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from importlib.metadata import PackageNotFoundError, version
@@ -69,6 +71,21 @@ def quiet_environment(threads: int = 1) -> None:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
 
 
+def resolve_options(args, full: dict, quick: dict, name: str) -> None:
+    """Fill the options left at None from ``full`` (updated with ``quick`` under ``--quick``).
+
+    ``--out`` defaults to :data:`RESULTS`, or under ``--quick`` to ``omicvae-<name>-quick`` in the
+    temp folder; the folder is created.
+    """
+    for key, value in ({**full, **quick} if args.quick else full).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.out is None:
+        quick_dir = Path(tempfile.gettempdir()) / f"omicvae-{name}-quick"
+        args.out = str(quick_dir if args.quick else RESULTS)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+
+
 def _git(*args: str) -> str:
     """Output of a git command run in this checkout."""
     proc = subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True)
@@ -80,14 +97,9 @@ def machine_info() -> dict:
     import torch
 
     cpu = platform.processor() or ""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as fh:
+        models = (line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+        cpu = next(models, cpu)
     try:
         commit = _git("rev-parse", "HEAD")
         dirty = _git("status", "--porcelain", "--untracked-files=no")
@@ -105,15 +117,17 @@ def machine_info() -> dict:
     }
 
 
+def installed_version(name: str) -> str | None:
+    """Installed version of a package, ``None`` when absent."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
 def package_versions() -> dict:
     """Installed versions of the packages the benchmarks touch (``None`` when absent)."""
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
+    return {name: installed_version(name) for name in PACKAGES}
 
 
 # --------------------------------------------------------------------------- splits
@@ -271,10 +285,8 @@ def write_mofa(
     layers, transforms = layers or {}, transforms or {}
     views, have = {}, {}
     for m in mods:
-        X, h = modality_values(mdata, m, layers.get(m))
-        if m in transforms:
-            X = transforms[m](X)
-        views[m], have[m] = X, h
+        X, have[m] = modality_values(mdata, m, layers.get(m))
+        views[m] = transforms[m](X) if m in transforms else X
     train = mdata.obs_names.isin(train_names)
     mods_ad = {}
     for m in mods:
@@ -305,38 +317,30 @@ def write_mofa(
             convergence_mode="fast",
         )
     fit_s = time.perf_counter() - t0
-    try:
+    with contextlib.suppress(OSError):
         os.remove(outfile)
-    except OSError:
-        pass
     Z_train = np.asarray(sub.obsm["X_mofa"])
     W_all = np.asarray(sub.varm["LFs"])
     k = W_all.shape[1]
-    pos_train = sub.obs_names
     contrib = {}
     for m in mods:
         Wm = W_all[np.asarray(sub.var_names.str.startswith(f"{m}:"))]
         rows = train & have[m]
         Xtr = views[m][rows]
         mean = Xtr.mean(0)
-        Zm = Z_train[pos_train.get_indexer(mdata.obs_names[rows])]
+        Zm = Z_train[sub.obs_names.get_indexer(mdata.obs_names[rows])]
         resid = (Xtr - mean) - Zm @ Wm.T
         tau = 1.0 / np.maximum(resid.var(0), 1e-6)
         contrib[m] = (Wm, tau, mean)
     out = np.full((mdata.n_obs, k), np.nan)
-    present = np.zeros(mdata.n_obs, dtype=bool)
-    for m in mods:
-        present |= have[m]
-    for i in np.flatnonzero(present):
-        A = np.eye(k)
-        b = np.zeros(k)
+    for i in np.flatnonzero(np.any([have[m] for m in mods], axis=0)):
+        A, b = np.eye(k), np.zeros(k)
         for m in mods:
-            if not have[m][i]:
-                continue
-            Wm, tau, mean = contrib[m]
-            WT = Wm.T * tau
-            A += WT @ Wm
-            b += WT @ (views[m][i] - mean)
+            if have[m][i]:
+                Wm, tau, mean = contrib[m]
+                WT = Wm.T * tau
+                A += WT @ Wm
+                b += WT @ (views[m][i] - mean)
         out[i] = np.linalg.solve(A, b)
     mdata.obsm[key] = out
     return {"key": key, "n_factors_kept": int(k), "fit_seconds": fit_s}
@@ -405,13 +409,13 @@ def score(
         splits=[(np.asarray(train_names), np.asarray(eval_names))],
         **prefixes,
     )
-    out = {}
-    for _, row in res.per_split.iterrows():
-        out[row["representation"]] = {
-            k: (float(row[k]) if k not in ("n_train", "n_test") else int(row[k]))
-            for k in ("accuracy", "f1_macro", "auroc", "n_train", "n_test")
+    return {
+        row["representation"]: {
+            **{k: float(row[k]) for k in ("accuracy", "f1_macro", "auroc")},
+            **{k: int(row[k]) for k in ("n_train", "n_test")},
         }
-    return out
+        for _, row in res.per_split.iterrows()
+    }
 
 
 # --------------------------------------------------------------------------- reporting
@@ -453,9 +457,9 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 def json_default(o):
     """JSON form of numpy scalars and arrays, sets, tuples and paths (``json.dumps(default=)``)."""
-    if isinstance(o, (np.integer,)):
+    if isinstance(o, np.integer):
         return int(o)
-    if isinstance(o, (np.floating,)):
+    if isinstance(o, np.floating):
         return float(o)
     if isinstance(o, np.ndarray):
         return o.tolist()
@@ -522,6 +526,11 @@ def vae_record(rows: dict, label: str, cls, cfg: dict, diffusion: bool) -> dict:
 
 
 # --------------------------------------------------------------------------- redundancy
+def numeric_items(row) -> dict:
+    """``{column: float}`` of a table row's numeric entries (``pd.NA`` and other values left out)."""
+    return {k: float(v) for k, v in row.items() if pd.api.types.is_number(v)}
+
+
 REDUNDANCY_COLUMNS = ("r2_z_from_w", "r2_w_from_z", "other_gain")
 
 
@@ -567,14 +576,8 @@ def redundancy_table(rows: dict, note: str = "") -> str:
             continue
         cells = []
         for col in REDUNDANCY_COLUMNS:
-            vals = np.array([p[col] for p in per if p.get(col) is not None], float)
-            cells.append(
-                fmt(
-                    [float(vals.mean()), float(vals.std(ddof=1)) if len(vals) > 1 else float("nan")]
-                )
-                if len(vals)
-                else "–"
-            )
+            vals = [p[col] for p in per if p.get(col) is not None]
+            cells.append(fmt(mean_std(vals)) if vals else "–")
         body.append([label] + cells)
     if not body:
         return ""

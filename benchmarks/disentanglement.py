@@ -11,8 +11,8 @@ Protocol
   trained unsupervised on all samples with ``model.train(max_epochs, batch_size=128, seed=seed)``.
 - Score: ``ov.tl.disentanglement`` (method.md §4: logistic-regression probes on the posterior means,
   random 70/30 split drawn with ``seed``): z→shared ↑, z→private ↓, w→private ↑, w→shared ↓,
-  averaged over modalities, plus w→shared per modality. When ``ov.tl.redundancy`` exists, its
-  label-free ``"mean"`` row is recorded too.
+  averaged over modalities, plus w→shared per modality, and the label-free ``"mean"`` row of
+  ``ov.tl.redundancy``.
 - Report: mean ± std over seeds per scenario and variant, against the goal
   "w→shared within 0.10 of chance for every likelihood, w→private ≥ MMVAE+, z→shared ≥ 0.95".
 
@@ -31,9 +31,9 @@ Usage
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -161,8 +161,9 @@ def run_one(mdata, overrides: dict, seed: int, epochs: int) -> dict:
     -------
     dict
         ``mean`` (the probe table's mean row), ``per_modality`` (each modality's probes, its noise
-        model and ``w_shared_minus_chance``), ``w_shared_minus_chance_worst``, ``redundancy``
-        (mean row of ``ov.tl.redundancy`` or None) and the seconds spent training and probing.
+        model and ``w_shared_minus_chance``), ``w_shared_minus_chance_worst``, ``standardized``
+        (the same with ``standardize=True``), ``redundancy`` (mean row of ``ov.tl.redundancy``) and
+        the seconds spent training, probing and measuring redundancy.
     """
     import omicvae as ov
 
@@ -173,13 +174,8 @@ def run_one(mdata, overrides: dict, seed: int, epochs: int) -> dict:
     train_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    labels = dict(
-        shared_label="shared_label",
-        private_labels={m: f"private_label_{m}" for m in mdata.mod},
-        random_state=seed,
-    )
-    table = ov.tl.disentanglement(mdata, **labels)
-    scaled = ov.tl.disentanglement(mdata, standardize=True, **labels)
+    table = _disentanglement(mdata, seed)
+    scaled = _disentanglement(mdata, seed, standardize=True)
     probe_s = time.perf_counter() - t0
     per_mod = {}
     for m in mdata.mod:
@@ -187,13 +183,9 @@ def run_one(mdata, overrides: dict, seed: int, epochs: int) -> dict:
         row["w_shared_minus_chance"] = row["w_shared"] - row["chance_shared"]
         row["noise"] = str(mdata[m].uns["noise"])
         per_mod[m] = row
-
-    redundancy, redundancy_s = None, None
-    if hasattr(ov.tl, "redundancy"):  # label-free check, when this omicvae has it
-        t0 = time.perf_counter()
-        red = ov.tl.redundancy(mdata)
-        redundancy_s = time.perf_counter() - t0
-        redundancy = {k: float(v) for k, v in red.loc["mean"].items() if pd.api.types.is_number(v)}
+    t0 = time.perf_counter()
+    redundancy = C.numeric_items(ov.tl.redundancy(mdata).loc["mean"])
+    redundancy_s = time.perf_counter() - t0
     return {
         "mean": {k: float(table.loc["mean", k]) for k in PROBES},
         "per_modality": per_mod,
@@ -265,19 +257,20 @@ def _full_rows(mdata, m: str, values: np.ndarray) -> np.ndarray:
 
 def _probe(mdata, shared: dict, private: dict, seed: int) -> pd.DataFrame:
     """``ov.tl.disentanglement`` of arrays put where it reads each modality's z and w."""
-    import omicvae as ov
-
     probe = mdata.copy()
     for m in mdata.mod:
         probe.obsm[f"probe_z_{m}"] = shared[m]
         probe.obsm[f"probe_w_{m}"] = private[m]
+    return _disentanglement(probe, seed, shared_prefix="probe_z_", private_prefix="probe_w_")
+
+
+def _disentanglement(mdata, seed: int, **kwargs) -> pd.DataFrame:
+    """``ov.tl.disentanglement`` against the simulator's shared and private labels."""
+    import omicvae as ov
+
+    private = {m: f"private_label_{m}" for m in mdata.mod}
     return ov.tl.disentanglement(
-        probe,
-        shared_label="shared_label",
-        private_labels={m: f"private_label_{m}" for m in mdata.mod},
-        shared_prefix="probe_z_",
-        private_prefix="probe_w_",
-        random_state=seed,
+        mdata, shared_label="shared_label", private_labels=private, random_state=seed, **kwargs
     )
 
 
@@ -397,19 +390,12 @@ def markdown(payload: dict, meta: dict) -> str:
         "goal",
     ]
     for scenario, variants in payload["summary"].items():
-        body = []
-        for variant, s in variants.items():
-            worst = s["w_shared_minus_chance_worst"]
-            g = payload["goal"][scenario][variant]
-            marks = "".join(
-                "✓" if g[k] else ("–" if g[k] is None else "✗")
-                for k in ("w_shared", "w_private", "z_shared")
-            )
-            body.append(
-                [variant, C.fmt(s["z_shared"]), C.fmt(s.get("z_shared_minus_true"))]
-                + [C.fmt(s[k]) for k in ("z_private", "w_private", "w_shared")]
-                + [C.fmt(worst), marks]
-            )
+        body = [
+            [variant, C.fmt(s["z_shared"]), C.fmt(s.get("z_shared_minus_true"))]
+            + [C.fmt(s[k]) for k in ("z_private", "w_private", "w_shared")]
+            + [C.fmt(s["w_shared_minus_chance_worst"]), _marks(payload["goal"][scenario][variant])]
+            for variant, s in variants.items()
+        ]
         any_s = next(iter(variants.values()))
         noise = payload["scenarios"][scenario]["simulate_kwargs"]["noise"]
         mods = [f"m{i}" for i in range(len(noise))]
@@ -471,8 +457,14 @@ def markdown(payload: dict, meta: dict) -> str:
                 C.markdown_table(rhead, rbody),
                 "",
             ]
-    lines += ["Variants: `" + C.json.dumps(payload["variants"], ensure_ascii=False) + "`", ""]
+    lines += ["Variants: `" + json.dumps(payload["variants"], ensure_ascii=False) + "`", ""]
     return "\n".join(lines)
+
+
+def _marks(goal: dict) -> str:
+    """The goal column: each part met (✓), missed (✗) or not measurable (–)."""
+    marks = {True: "✓", False: "✗", None: "–"}
+    return "".join(marks[goal[k]] for k in ("w_shared", "w_private", "z_shared"))
 
 
 def run(args, t_start: float) -> dict:
@@ -490,27 +482,20 @@ def run(args, t_start: float) -> dict:
     dict
         The JSON payload.
     """
-    import omicvae as ov
-
     out = Path(args.out)
-    runs, ceilings = [], {}
-    for scenario in args.scenarios:
-        for seed in args.seeds:
-            ceiling = raw_ceiling(simulate_scenario(scenario, args.n_obs, seed), seed)
-            ceilings.setdefault(scenario, []).append({"seed": seed, **ceiling})
-            for variant in args.variants:
-                mdata = simulate_scenario(scenario, args.n_obs, seed)
-                rec = run_one(mdata, VARIANTS[variant], seed, args.epochs)
-                rec = {"scenario": scenario, "seed": seed, "variant": variant, **rec}
-                runs.append(rec)
-                m = rec["mean"]
-                print(
-                    f"[{scenario} | seed {seed} | {variant}] z→shared {m['z_shared']:.3f} "
-                    f"z→private {m['z_private']:.3f} w→private {m['w_private']:.3f} "
-                    f"w→shared {m['w_shared']:.3f} (worst −chance "
-                    f"{rec['w_shared_minus_chance_worst']:+.3f}); train {rec['train_seconds']:.1f} s",
-                    flush=True,
-                )
+    runs, ceilings = [], _ceilings(args.scenarios, args.seeds, args.n_obs)
+    for scenario, seed, variant in itertools.product(args.scenarios, args.seeds, args.variants):
+        mdata = simulate_scenario(scenario, args.n_obs, seed)
+        rec = run_one(mdata, VARIANTS[variant], seed, args.epochs)
+        runs.append({"scenario": scenario, "seed": seed, "variant": variant, **rec})
+        m = rec["mean"]
+        print(
+            f"[{scenario} | seed {seed} | {variant}] z→shared {m['z_shared']:.3f} "
+            f"z→private {m['z_private']:.3f} w→private {m['w_private']:.3f} "
+            f"w→shared {m['w_shared']:.3f} (worst −chance "
+            f"{rec['w_shared_minus_chance_worst']:+.3f}); train {rec['train_seconds']:.1f} s",
+            flush=True,
+        )
     summary = summarise(runs, ceilings)
     meta = C.run_meta(sys.argv, t_start)
     payload = {
@@ -525,7 +510,7 @@ def run(args, t_start: float) -> dict:
             "torch_threads": args.threads,
             "quick": args.quick,
             "common_data": COMMON_DATA,
-            "redundancy_measured": hasattr(ov.tl, "redundancy"),
+            "redundancy_measured": True,
         },
         "scenarios": {
             s: {
@@ -548,7 +533,17 @@ def run(args, t_start: float) -> dict:
     return payload
 
 
+def _ceilings(scenarios, seeds, n_obs: int) -> dict:
+    """``{scenario: [raw_ceiling of each seed, with its "seed"]}``."""
+    out: dict[str, list] = {}
+    for scenario, seed in itertools.product(scenarios, seeds):
+        mdata = simulate_scenario(scenario, n_obs, seed)
+        out.setdefault(scenario, []).append({"seed": seed, **raw_ceiling(mdata, seed)})
+    return out
+
+
 def _ceiling_summary(ceilings: dict) -> dict:
+    """Mean and std over seeds of each ceiling, per scenario."""
     return {s: {k: C.mean_std(c[k] for c in cs) for k in CEILINGS} for s, cs in ceilings.items()}
 
 
@@ -576,11 +571,7 @@ def add_ceilings(json_path: Path) -> None:
     """
     payload = json.loads(Path(json_path).read_text())
     settings = payload["settings"]
-    ceilings = {}
-    for scenario in payload["scenarios"]:
-        for seed in settings["seeds"]:
-            mdata = simulate_scenario(scenario, settings["n_obs"], seed)
-            ceilings.setdefault(scenario, []).append({"seed": seed, **raw_ceiling(mdata, seed)})
+    ceilings = _ceilings(payload["scenarios"], settings["seeds"], settings["n_obs"])
     payload["raw_ceiling"] = _ceiling_summary(ceilings)
     payload["ceilings_by_seed"] = ceilings
     payload["summary"] = summarise(payload["runs"], ceilings)
@@ -610,14 +601,13 @@ def main(argv=None):
         help=f"smoke run: {QUICK['n_obs']} samples, {QUICK['epochs']} epochs, one scenario, "
         "seed 0, IDMVAE (defaults) and MMVAE+; written to a temp folder unless --out",
     )
-    parser.add_argument("--out", default=None, help="results folder (default: benchmarks/results)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="default 0 1 2")
-    parser.add_argument("--epochs", type=int, default=None, help=f"default {FULL['epochs']}")
-    parser.add_argument("--n-obs", type=int, default=None, help=f"default {FULL['n_obs']}")
+    parser.add_argument("--out", help="results folder (default: benchmarks/results)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="default 0 1 2")
+    parser.add_argument("--epochs", type=int, help=f"default {FULL['epochs']}")
+    parser.add_argument("--n-obs", type=int, help=f"default {FULL['n_obs']}")
     parser.add_argument(
         "--scenarios",
         nargs="+",
-        default=None,
         choices=list(SCENARIOS),
         metavar="SCENARIO",
         help="default all: " + ", ".join(f"'{k}'" for k in SCENARIOS).replace("%", "%%"),
@@ -625,7 +615,6 @@ def main(argv=None):
     parser.add_argument(
         "--variants",
         nargs="+",
-        default=None,
         choices=list(VARIANTS),
         metavar="VARIANT",
         help="default all: " + ", ".join(f"'{k}'" for k in VARIANTS),
@@ -637,28 +626,16 @@ def main(argv=None):
     parser.add_argument(
         "--add-ceilings",
         metavar="JSON",
-        default=None,
         help="no training: recompute the raw-feature ceilings of the run in JSON and rewrite its "
         "report",
     )
     args = parser.parse_args(argv)
-    if args.add_ceilings:
-        C.quiet_environment(args.threads)
-        add_ceilings(Path(args.add_ceilings))
-        return None
-    base = {**FULL, "scenarios": tuple(SCENARIOS), "variants": tuple(VARIANTS)}
-    if args.quick:
-        base.update(QUICK)
-    for key in ("seeds", "epochs", "n_obs", "scenarios", "variants"):
-        if getattr(args, key) is None:
-            setattr(args, key, base[key])
-    if args.out is None:
-        quick_dir = Path(tempfile.gettempdir()) / "omicvae-disentanglement-quick"
-        args.out = str(quick_dir if args.quick else C.RESULTS)
     C.quiet_environment(args.threads)
-    t0 = time.perf_counter()
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    return run(args, t0)
+    if args.add_ceilings:
+        return add_ceilings(Path(args.add_ceilings))
+    full = {**FULL, "scenarios": tuple(SCENARIOS), "variants": tuple(VARIANTS)}
+    C.resolve_options(args, full, QUICK, "disentanglement")
+    return run(args, time.perf_counter())
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ PAM50 = (
     "UBE2C UBE2T"
 ).split()
 """The PAM50 genes (Parker et al. 2009; ORC6L is now ORC6, both listed)."""
+PARTS = ("joint", "shared", "private")
 
 VARIANTS = {
     "IDMVAE (defaults)": ("IDMVAE", {}),
@@ -57,10 +58,10 @@ VARIANTS = {
     ),
     "MMVAE+": ("MMVAEPlus", {}),
 }
-DELTA_COUNTS = 0.25
 
 
 def train(ov, mdata, cls_name: str, kwargs: dict, quick: bool):
+    """Fit ``ov.<cls_name>`` with the package's default epochs (5 with ``quick``); model, seconds."""
     cls = getattr(ov, cls_name)
     extra = {} if cls_name == "MMVAEPlus" else {"diffusion_prior": False}
     model = cls(mdata, **kwargs, **extra)
@@ -96,10 +97,7 @@ def simulator_part(ov, quick: bool) -> dict:
             "de": {},
         }
         for m in sim.mod:
-            row = ve.loc[m]
-            rec["variance_explained"][m] = {
-                k: float(row[k]) for k in ("joint", "shared", "private")
-            }
+            rec["variance_explained"][m] = {k: float(ve.loc[m, k]) for k in PARTS}
             fa = model.feature_attribution(m)
             shared_driven = (sim[m].var["driver"] == "shared").to_numpy()
             score = fa["shared"] - fa["private"]
@@ -189,13 +187,10 @@ def brca_part(ov, quick: bool) -> dict:
     ve = model.variance_explained()
     out = {
         "train_seconds": seconds,
-        "variance_explained": {
-            m: ve.loc[m, ["joint", "shared", "private"]].to_dict() for m in mods
-        },
+        "variance_explained": {m: ve.loc[m, list(PARTS)].to_dict() for m in mods},
     }
     genes = pd.Index([g.split("_")[0] for g in mdata["rna"].var_names])
-    pam50_present = sorted(set(genes) & set(PAM50))
-    out["pam50_in_rna"] = pam50_present
+    out["pam50_in_rna"] = sorted(set(genes) & set(PAM50))
     for m in ("rna", "mirna"):
         fa = model.feature_attribution(m)
         # share score (which latent drives the feature) and amount (how much of the decoded
@@ -203,20 +198,15 @@ def brca_part(ov, quick: bool) -> dict:
         scores = {
             "share": fa["shared"] - fa["private"],
             "shared_variance": fa["shared"] * fa["variance"],
-            "private_variance": fa["private"] * fa["variance"],
         }
-        out[f"top_shared_{m}"] = list(scores["share"].sort_values(ascending=False).index[:10])
-        out[f"top_private_{m}"] = list(scores["share"].sort_values().index[:10])
-        out[f"top_shared_variance_{m}"] = list(
-            scores["shared_variance"].sort_values(ascending=False).index[:10]
-        )
-        out[f"top_private_variance_{m}"] = list(
-            scores["private_variance"].sort_values(ascending=False).index[:10]
-        )
+        out[f"top_shared_{m}"] = _top10(scores["share"])
+        out[f"top_private_{m}"] = _top10(scores["share"], ascending=True)
+        out[f"top_shared_variance_{m}"] = _top10(scores["shared_variance"])
+        out[f"top_private_variance_{m}"] = _top10(fa["private"] * fa["variance"])
         if m == "rna":
             pam = genes.isin(PAM50)
             out["pam50_expected_mean_rank"] = float((len(fa) + 1) / 2)
-            for key in ("share", "shared_variance"):
+            for key in scores:
                 ranks = scores[key].rank(ascending=False).to_numpy()
                 out[f"pam50_ranks_{key}"] = sorted(int(r) for r in ranks[pam])
                 out[f"pam50_mean_rank_{key}"] = float(ranks[pam].mean())
@@ -227,8 +217,8 @@ def brca_part(ov, quick: bool) -> dict:
         "n_features": int(len(de)),
         "n_de": int(len(called)),
         "n_pam50_de": int(pd.Index([g.split("_")[0] for g in called.index]).isin(PAM50).sum()),
-        "top_up_in_basal": list(called.sort_values("lfc", ascending=False).index[:10]),
-        "top_down_in_basal": list(called.sort_values("lfc").index[:10]),
+        "top_up_in_basal": _top10(called["lfc"]),
+        "top_down_in_basal": _top10(called["lfc"], ascending=True),
         "delta": "0.25 x observed SD per gene",
     }
     ig = model.encoder_attribution("rna", groupby="pam50", group="Basal")
@@ -239,6 +229,16 @@ def brca_part(ov, quick: bool) -> dict:
     out["mofa_seconds"] = time.perf_counter() - t0
     print({k: v for k, v in out.items() if k != "rna_attribution"}, flush=True)
     return out
+
+
+def _top10(scores: pd.Series, ascending: bool = False) -> list:
+    """Names of the ten highest scores (lowest with ``ascending``)."""
+    return list(scores.sort_values(ascending=ascending).index[:10])
+
+
+def _pair(v: dict) -> str:
+    """``shared / private`` of a variance-explained record, two decimals."""
+    return f"{v['shared']:.2f} / {v['private']:.2f}"
 
 
 def markdown(result: dict, meta: dict) -> str:
@@ -254,18 +254,12 @@ def markdown(result: dict, meta: dict) -> str:
         "## Variance explained (simulator): model vs truth",
         "",
     ]
-    rows = []
-    for m, t in sim["truth"].items():
-        cells = [f"{m} ({sim['noise'][m]})", f"{t['shared']:.2f} / {t['private']:.2f}"]
-        for rec in sim["models"].values():
-            v = rec["variance_explained"][m]
-            cells.append(f"{v['shared']:.2f} / {v['private']:.2f}")
-        rows.append(cells)
-    lines.append(
-        C.markdown_table(
-            ["modality", "truth shared / private", *[f"{k}" for k in sim["models"]]], rows
-        )
-    )
+    rows = [
+        [f"{m} ({sim['noise'][m]})", _pair(t)]
+        + [_pair(rec["variance_explained"][m]) for rec in sim["models"].values()]
+        for m, t in sim["truth"].items()
+    ]
+    lines.append(C.markdown_table(["modality", "truth shared / private", *sim["models"]], rows))
     lines += ["", "Largest |model − truth| over modalities and the two columns (goal ≤ 0.10):", ""]
     rows = []
     for label, rec in sim["models"].items():
@@ -308,20 +302,12 @@ def markdown(result: dict, meta: dict) -> str:
         "SD otherwise) between the true class means with the private factor marginalised.",
         "",
     ]
-    rows = []
-    for label, rec in sim["models"].items():
-        for m, d in rec["de"].items():
-            rows.append(
-                [
-                    label,
-                    m,
-                    d["n_true"],
-                    d["n_called"],
-                    f"{d['observed_fdr']:.3f}",
-                    f"{d['power']:.2f}",
-                    f"{d['auroc_proba_de']:.3f}",
-                ]
-            )
+    rows = [
+        [label, m, d["n_true"], d["n_called"], f"{d['observed_fdr']:.3f}", f"{d['power']:.2f}"]
+        + [f"{d['auroc_proba_de']:.3f}"]
+        for label, rec in sim["models"].items()
+        for m, d in rec["de"].items()
+    ]
     lines.append(
         C.markdown_table(
             ["model", "modality", "truly different", "called", "observed FDR", "power", "AUROC"],
@@ -329,20 +315,12 @@ def markdown(result: dict, meta: dict) -> str:
         )
     )
     lines += ["", "## TCGA-BRCA (769 patients; IDMVAE defaults, no diffusion prior)", ""]
-    rows = []
-    for m, v in brca["variance_explained"].items():
-        mo = brca["mofa"]["views"][m]
-        rows.append(
-            [
-                m,
-                f"{v['joint']:.2f}",
-                f"{v['shared']:.2f}",
-                f"{v['private']:.2f}",
-                f"{mo['all']:.2f}",
-                f"{mo['shared_factors']:.2f}",
-                f"{mo['specific_factors']:.2f}",
-            ]
-        )
+    mofa = brca["mofa"]
+    rows = [
+        [m, *(f"{v[k]:.2f}" for k in PARTS)]
+        + [f"{mofa['views'][m][k]:.2f}" for k in ("all", "shared_factors", "specific_factors")]
+        for m, v in brca["variance_explained"].items()
+    ]
     lines.append(
         C.markdown_table(
             [
@@ -357,7 +335,6 @@ def markdown(result: dict, meta: dict) -> str:
             rows,
         )
     )
-    mofa = brca["mofa"]
     lines += [
         "",
         f"MOFA+: {mofa['factors']} factors, {mofa['shared_factors']} explain ≥ 1% of the variance "

