@@ -36,9 +36,8 @@ import omicvae as ov
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
-PRESET = (
-    "paper_polymnist"  # method.md §3, PolyMNIST-Quadrant column (λ1 80, λ2 20, β 2.5, z 32, w 128)
-)
+# method.md §3, PolyMNIST-Quadrant column (λ1 80, λ2 20, β 2.5, z 32, w 128)
+PRESET = "paper_polymnist"
 VARIANTS = {
     "IDMVAE": dict(diffusion_prior=False),
     "MMVAE+": dict(cross_mi_weight=0.0, gen_aug_weight=0.0, diffusion_prior=False),
@@ -79,6 +78,7 @@ PAPER_ROWS = {
     "MMVAE+": {"z_shared": 0.382, "z_private": 0.355, "w_private": 0.999, "w_shared": 0.341},
 }
 PROBES = ("z_shared", "z_private", "w_private", "w_shared")
+PROBE_HEADER = ["model", "z→Digit ↑", "z→Quad ↓", "w→Quad ↑", "w→Digit ↓"]
 PAPER_COHERENCE = {
     "IDMVAE": (0.898, 0.881, 0.070),
     "IDMVAE + diffusion prior": (0.942, 0.887, 0.664),
@@ -166,10 +166,9 @@ def run_variant(name: str, mdata, train, args) -> dict:
     )
     train_seconds = time.perf_counter() - start
     model.write_embeddings(mdata)
-    views = list(mdata.mod)
     probe_args = dict(
         shared_label="digit",
-        private_labels={v: f"quadrant_{v}" for v in views},
+        private_labels={v: f"quadrant_{v}" for v in mdata.mod},
         split="split",
         random_state=args.seed,
     )
@@ -185,25 +184,11 @@ def run_variant(name: str, mdata, train, args) -> dict:
     )
     mean = probes.loc["mean"]
     return {
-        "settings": {
-            k: list(v) if isinstance(v, tuple) else v for k, v in model.hyperparameters.items()
-        },
+        "settings": model.hyperparameters,  # tuples are written as JSON lists
         "train_seconds": train_seconds,
-        "probes": {
-            k: float(mean[k])
-            for k in (
-                "z_shared",
-                "z_private",
-                "w_private",
-                "w_shared",
-                "chance_shared",
-                "chance_private",
-            )
-        },
+        "probes": {k: float(mean[k]) for k in (*PROBES, "chance_shared", "chance_private")},
         "probes_standardized": {k: float(scaled[k]) for k in PROBES},
-        "probes_per_view": probes.drop(index="mean")[
-            ["z_shared", "z_private", "w_private", "w_shared"]
-        ].to_dict("index"),
+        "probes_per_view": probes.drop(index="mean")[list(PROBES)].to_dict("index"),
         "coherence": {
             "self": float(coherence.self_coherence),
             "cross": float(coherence.cross_coherence),
@@ -216,6 +201,24 @@ def run_variant(name: str, mdata, train, args) -> dict:
 
 
 def markdown(results: dict, meta: dict) -> str:
+    probes, standardized, coherence = [], [], []
+    for name, r in results.items():
+        paper = PAPER_ROWS.get(name)
+        ref = f"{paper['z_shared']:.3f} / {paper['w_shared']:.3f}" if paper else "–"
+        time_cell = f"{r['train_seconds'] / 60:.1f} min ({r.get('epochs_trained', '?')})"
+        probes.append([name, *_cells(r["probes"], PROBES), ref, time_cell])
+        if r.get("probes_standardized"):
+            standardized.append([name, *_cells(r["probes_standardized"], PROBES)])
+        paper = PAPER_COHERENCE.get(name)
+        ref = " / ".join(f"{v:.3f}" for v in paper) if paper else "–"
+        coherence.append([name, *_cells(r["coherence"], ("self", "cross", "unconditional")), ref])
+    first = next(iter(results.values()))
+    chance, acc = first["probes"], first["coherence"]["classifier_accuracy"]
+    runs = "; ".join(
+        f"{name}: `{r['run']['command']}` at {r['run']['commit']} ({r['run']['date']})"
+        for name, r in results.items()
+        if "run" in r
+    )
     s = meta["settings"]
     lines = [
         C.header_block("PolyMNIST-Quadrant (offline build)", meta),
@@ -226,63 +229,34 @@ def markdown(results: dict, meta: dict) -> str:
         "",
         "## Linear probes (test split, mean over views)",
         "",
-        "| model | z→Digit ↑ | z→Quad ↓ | w→Quad ↑ | w→Digit ↓ | paper z→Digit / w→Digit | train time (epochs) |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        p = r["probes"]
-        paper = PAPER_ROWS.get(name)
-        ref = f"{paper['z_shared']:.3f} / {paper['w_shared']:.3f}" if paper else "–"
-        lines.append(
-            f"| {name} | {p['z_shared']:.3f} | {p['z_private']:.3f} | {p['w_private']:.3f} | {p['w_shared']:.3f} | {ref} | {r['train_seconds'] / 60:.1f} min ({r.get('epochs_trained', '?')}) |"
-        )
-    chance = next(iter(results.values()))["probes"]
-    lines += [
+        C.markdown_table([*PROBE_HEADER, "paper z→Digit / w→Digit", "train time (epochs)"], probes),
         "",
         f"Chance (majority class): digit {chance['chance_shared']:.3f}, quadrant {chance['chance_private']:.3f}.",
         "",
-        "Runs (rows kept with `--add` come from earlier runs at the same scale): "
-        + "; ".join(
-            f"{name}: `{r['run']['command']}` at {r['run']['commit']} ({r['run']['date']})"
-            for name, r in results.items()
-            if "run" in r
-        )
-        + ".",
+        f"Runs (rows kept with `--add` come from earlier runs at the same scale): {runs}.",
         "",
         "The same probes on standardised codes (`ov.tl.disentanglement(..., standardize=True)`: "
         "blind to the codes' scale, so a label carried by shrunken codes is not missed and "
         "leakage cannot hide in small dimensions):",
         "",
-        "| model | z→Digit ↑ | z→Quad ↓ | w→Quad ↑ | w→Digit ↓ |",
-        "|---|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        p = r.get("probes_standardized")
-        if p:
-            lines.append(f"| {name} | " + " | ".join(f"{p[k]:.3f}" for k in PROBES) + " |")
-    lines += [
+        C.markdown_table(PROBE_HEADER, standardized),
         "",
         "",
         "## Digit coherence",
         "",
-        "| model | self | cross | unconditional | paper self / cross / uncond. |",
-        "|---|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        c = r["coherence"]
-        paper = PAPER_COHERENCE.get(name)
-        ref = " / ".join(f"{v:.3f}" for v in paper) if paper else "–"
-        lines.append(
-            f"| {name} | {c['self']:.3f} | {c['cross']:.3f} | {c['unconditional']:.3f} | {ref} |"
-        )
-    acc = next(iter(results.values()))["coherence"]["classifier_accuracy"]
-    lines += [
+        C.markdown_table(
+            ["model", "self", "cross", "unconditional", "paper self / cross / uncond."], coherence
+        ),
         "",
         "Digit classifiers' accuracy on real test images: "
         + ", ".join(f"{k} {v:.3f}" for k, v in acc.items())
         + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _cells(scores: dict, keys) -> list[str]:
+    return [f"{scores[k]:.3f}" for k in keys]
 
 
 def main():
@@ -305,19 +279,20 @@ def main():
         "commit": C.machine_info()["git_commit"][:10],
     }
     for name in args.variants:
-        results[name] = run_variant(name, mdata, train, args)
-        results[name]["run"] = {**run, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
-        print(
-            f"{name}: probes {results[name]['probes']}, coherence {results[name]['coherence']}",
-            flush=True,
-        )
-        write(
-            args, results, start
-        )  # after every variant, so an interrupted run keeps what it measured
+        results[name] = rec = run_variant(name, mdata, train, args)
+        rec["run"] = {**run, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+        print(f"{name}: probes {rec['probes']}, coherence {rec['coherence']}", flush=True)
+        # after every variant, so an interrupted run keeps what it measured
+        write(args, results, start)
     print(markdown(*_read(args.out, args.name)))
 
 
 SCALE_KEYS = ("n_views", "image_size", "n_train", "n_test", "epochs", "batch_size", "seed")
+
+
+def _scale(args) -> dict:
+    """The settings rows must share to sit in one results file."""
+    return {**{k: getattr(args, k) for k in SCALE_KEYS}, "conv_channels": list(args.conv_channels)}
 
 
 def _existing_rows(args) -> dict:
@@ -327,8 +302,7 @@ def _existing_rows(args) -> dict:
         return {}
     saved = json.loads(path.read_text())
     old = saved["meta"]["settings"]
-    now = {**{k: getattr(args, k) for k in SCALE_KEYS}, "conv_channels": list(args.conv_channels)}
-    for key, value in now.items():
+    for key, value in _scale(args).items():
         if old[key] != value:
             raise SystemExit(
                 f"--add: {path} was measured with {key}={old[key]}, this run uses "
@@ -345,13 +319,12 @@ def _read(out: Path, name: str) -> tuple[dict, dict]:
 def write(args, results: dict, start: float) -> None:
     """Write the JSON and markdown results for the variants finished so far."""
     meta = C.run_meta(sys.argv, start)
-    meta["settings"] = {k: getattr(args, k) for k in SCALE_KEYS}
-    meta["settings"].update(
-        conv_channels=list(args.conv_channels),
-        device="cuda" if torch.cuda.is_available() and args.accelerator != "cpu" else "cpu",
-        quick=args.quick,
-        max_minutes_per_model=args.max_minutes,
-    )
+    meta["settings"] = {
+        **_scale(args),
+        "device": "cuda" if torch.cuda.is_available() and args.accelerator != "cpu" else "cpu",
+        "quick": args.quick,
+        "max_minutes_per_model": args.max_minutes,
+    }
     C.write_json(args.out / f"{args.name}.json", {"meta": meta, "results": results})
     (args.out / f"{args.name}.md").write_text(markdown(results, meta))
 

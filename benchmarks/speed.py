@@ -36,9 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 RESEARCH = {"tcga_samples_per_s": 1850, "mmvaeplus_samples_per_s": 5100}
@@ -252,11 +250,10 @@ def run_ab(args) -> dict:
             f"{last} raw step",
             f"{last} raw step, torch.compile",
         )
-    rounds = []
-    for i in range(args.rounds):
-        rounds.append(
-            {v: measure(f"round {i} {v}", tree, **j) for v, (tree, j) in variants.items()}
-        )
+    rounds = [
+        {v: measure(f"round {i} {v}", tree, **j) for v, (tree, j) in variants.items()}
+        for i in range(args.rounds)
+    ]
     rate = {label: [r[label].get("samples_per_s") for r in rounds] for label in variants}
     ratios = {}
     for name, (a, b) in pairs.items():

