@@ -18,10 +18,11 @@ from omicvae._config import (
     LossWeights,
 )
 from omicvae.data import MultiModalDataset, build_tensors, collate_batch
-from omicvae.data._testing import make_mudata, toy_modality
 from omicvae.model._params import DEFAULTS
 from omicvae.model._params import PRESETS as PRESET_OVERRIDES
 from omicvae.module import IDMVAEModule
+
+from ._mudata import make_mudata, toy_modality
 
 # Recorded on main at 24a0750, before the configuration existed (loss of one seeded step on the
 # fixture below, and the number of parameters).

@@ -12,7 +12,8 @@ import pytest
 import scipy.sparse as sp
 
 from omicvae.data import DataRegistry, build_tensors, setup_registry
-from omicvae.data._testing import (
+
+from ._mudata import (
     assert_mudata_unchanged,
     make_mudata,
     snapshot_mudata,

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from omicvae._constants import LIKELIHOODS
 from omicvae.data import MultiModalDataset, build_tensors, setup_registry
-from omicvae.data._testing import (
+
+from ._mudata import (
     assert_mudata_unchanged,
     make_mudata,
     snapshot_mudata,

@@ -20,7 +20,8 @@ from omicvae.data import (
     csr_rows_to_dense,
     setup_registry,
 )
-from omicvae.data._testing import (
+
+from ._mudata import (
     assert_mudata_unchanged,
     make_mudata,
     snapshot_mudata,

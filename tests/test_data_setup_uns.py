@@ -9,13 +9,13 @@ import omicvae.data._registry as registry_module
 import omicvae.data._validate as validate_module
 from omicvae import IDMVAE, MMVAEPlus
 from omicvae.data import SETUP_UNS_KEY, build_tensors, read_setup, setup_registry
-from omicvae.data._testing import (
+
+from ._mudata import (
     assert_mudata_unchanged,
     make_mudata,
     snapshot_mudata,
     toy_modality,
 )
-
 from .conftest import QUIET, TINY
 
 

@@ -8,7 +8,8 @@ import numpy as np
 
 import omicvae as ov
 from omicvae._config import DEFAULT_CONFIG, PRESETS
-from omicvae.data._testing import make_mudata, toy_modality
+
+from ._mudata import make_mudata, toy_modality
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 

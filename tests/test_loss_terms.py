@@ -8,10 +8,10 @@ import torch
 
 import omicvae as ov
 from omicvae._config import PRESETS
-from omicvae.data._testing import make_mudata, toy_modality
 from omicvae.module import LOSS_TERMS, IDMVAEModule, LossTerm, StepState
 from omicvae.train import HistoryLogger, TrainingPlan
 
+from ._mudata import make_mudata, toy_modality
 from .test_module_loss import MODS, SMALL, make_batch
 
 

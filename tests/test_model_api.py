@@ -7,8 +7,8 @@ import scipy.sparse as sp
 
 import omicvae as ov
 from omicvae import IDMVAE, MMVAEPlus
-from omicvae.data._testing import assert_mudata_unchanged, snapshot_mudata
 
+from ._mudata import assert_mudata_unchanged, snapshot_mudata
 from .conftest import QUIET, TINY
 
 

@@ -10,9 +10,9 @@ import torch
 
 import omicvae as ov
 from omicvae import IDMVAE, MMVAEPlus
-from omicvae.data._testing import assert_mudata_unchanged, snapshot_mudata
 from omicvae.train import NonFiniteLossError
 
+from ._mudata import assert_mudata_unchanged, snapshot_mudata
 from .conftest import QUIET, TINY
 
 

@@ -9,9 +9,9 @@ import pytest
 
 import omicvae as ov
 from omicvae import IDMVAE
-from omicvae.data._testing import assert_mudata_unchanged, snapshot_mudata
 from omicvae.model._idmvae import _frame
 
+from ._mudata import assert_mudata_unchanged, snapshot_mudata
 from .conftest import QUIET, TINY
 
 

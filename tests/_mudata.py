@@ -1,7 +1,6 @@
 """Test helpers: toy MuData objects and a check that a MuData was left unchanged.
 
-Not part of the public API; used by the package's tests (and usable by any test that must show that
-an omicvae call leaves the user's MuData as it was).
+Used by the tests that must show that an omicvae call leaves the user's MuData as it was.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._registry import SETUP_UNS_KEY
+from omicvae.data._registry import SETUP_UNS_KEY
 
 
 def toy_modality(
