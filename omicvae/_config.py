@@ -1,21 +1,13 @@
 """The model's settings: one typed, validated configuration and the named presets.
 
 :class:`IDMVAEConfig` groups :class:`NetworkConfig`, :class:`LossWeights`, :class:`LikelihoodConfig`
-and :class:`DiffusionConfig`. Every field carries its help text and its check in the field metadata:
-validation runs in ``__post_init__``, and the command line builds its options, defaults and help
-from the same fields (``omicvae/cli/_options.py``). Field names are unique across the groups, so a
-configuration is also a flat ``{name: value}`` dict (:meth:`IDMVAEConfig.to_flat`), the form of the
-user API's keyword arguments, of ``mdata.uns['idmvae']`` and of saved models.
+and :class:`DiffusionConfig`; every field carries its help text and its check, and the command line
+builds its options from the same fields (docs/developer.md, "The settings"). Field names are unique
+across the groups, so a configuration is also a flat ``{name: value}`` dict
+(:meth:`IDMVAEConfig.to_flat`). Why the defaults differ from the published TCGA setting
+(``PRESETS["paper_tcga"]``): docs/user_guide/model.md, "Choosing the settings".
 
 This file imports neither torch nor the rest of the package (the command line's help reads it).
-
-The defaults are the published TCGA setting (``PRESETS["paper_tcga"]``, which undoes the changes)
-with three changes selected on TCGA-BRCA validation patients
-(``benchmarks/results/tcga_brca_search.json``: standardised encoder inputs, MLPs twice as wide,
-denoisers 128 wide instead of 512) and three chosen on the simulations with known shared and
-private factors (``benchmarks/disentanglement.py``) to keep the shared information out of the
-private codes and make the decoders read the private signal from them (separate z and w towers,
-the independence and the private-reconstruction terms).
 """
 
 from __future__ import annotations
@@ -36,28 +28,21 @@ IMAGE_FAMILIES = ("laplace", "bernoulli")
 # Each takes the name to report and the value, and returns the value in its normal form.
 
 
-def positive_int(name: str, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+def _number(kind: type, convert: Callable, ok: Callable, expected: str) -> Callable:
+    """A check that the value is a ``kind`` (never a bool) for which ``ok(value)`` holds."""
+
+    def check(name: str, value):
+        if isinstance(value, bool) or not isinstance(value, kind) or not ok(value):
+            raise ValueError(f"{name} must be {expected}, got {value!r}")
+        return convert(value)
+
+    return check
 
 
-def non_negative(name: str, value):
-    if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    return float(value)
-
-
-def positive(name: str, value):
-    if isinstance(value, bool) or not isinstance(value, Real) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
-
-
-def _probability(name: str, value):
-    if isinstance(value, bool) or not (isinstance(value, Real) and 0 <= value < 1):
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
+positive_int = _number(Integral, int, lambda v: v > 0, "a positive integer")
+non_negative = _number(Real, float, lambda v: v >= 0, "a non-negative number")
+positive = _number(Real, float, lambda v: v > 0, "a positive number")
+_probability = _number(Real, float, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
 def _boolean(name: str, value):
@@ -100,9 +85,9 @@ def setting(default, help: str, check: Callable, **cli) -> Any:
     check
         ``check(name, value) -> value``: raises a clear error, returns the normal form.
     **cli
-        How the command line shows the field: ``metavar``, ``choices``, ``flag`` and
-        ``flag_help`` (the switch of a boolean, which sets the opposite of the default), ``pairs``
-        (a ``{modality: value}`` mapping given as repeated ``NAME=VALUE``).
+        How the command line shows the field: ``metavar``, ``choices``, ``flag`` (the switch
+        of a boolean, which sets the opposite of the default) with its ``flag_help`` (default:
+        ``help``), ``pairs`` (a ``{modality: value}`` mapping given as repeated ``NAME=VALUE``).
     """
     return field(default=default, metadata=dict(help=help, check=check, cli=cli))
 
@@ -139,11 +124,7 @@ class NetworkConfig(_Checked):
     )
     dropout: float = setting(0.0, "dropout rate of the MLPs", _probability, metavar="P")
     layer_norm: bool = setting(
-        False,
-        "layer normalisation in the MLPs",
-        _boolean,
-        flag="--layer-norm",
-        flag_help="layer normalisation in the MLPs",
+        False, "layer normalisation in the MLPs", _boolean, flag="--layer-norm"
     )
     conv_channels: tuple[int, ...] = setting(
         (32, 64, 128, 256),
@@ -200,15 +181,14 @@ class LossWeights(_Checked):
     temperature: float = setting(1.0, "temperature of the NT-Xent losses", positive, metavar="T")
 
     def as_mapping(self) -> dict[str, float]:
-        """``{term name: weight}`` as the module's loss reads it (``beta`` weighs the ELBO's prior terms)."""
+        """``{term name: weight}`` as the module's loss reads it (``beta``: the ELBO's prior terms).
+
+        Every field but ``temperature`` is a term's weight; the term's name drops ``_weight``.
+        """
         return {
-            "beta": self.beta,
-            "cross_mi": self.cross_mi_weight,
-            "gen_aug": self.gen_aug_weight,
-            "independence": self.independence_weight,
-            "shared_purity": self.shared_purity_weight,
-            "private_reconstruction": self.private_reconstruction_weight,
-            "diffusion": self.diffusion_weight,
+            f.name.removesuffix("_weight"): getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "temperature"
         }
 
 

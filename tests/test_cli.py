@@ -200,6 +200,14 @@ def test_explicit_epochs_win_over_quick(captured_config, tmp_path, extra, epochs
     assert (config.model.get("encoder_hidden") == (32,)) is quick_networks
 
 
+def test_explicit_network_options_win_over_quick(captured_config, tmp_path):
+    out = str(tmp_path / "d")
+    assert main(["demo", "--quick", "--out", out, "--encoder-hidden", "64", "--threads", "0"]) == 0
+    (config,) = captured_config
+    assert config.model["encoder_hidden"] == (64,)  # given: kept
+    assert config.model["decoder_hidden"] == (32,)  # not given: --quick's
+
+
 def test_epochs_defaults_and_help(capsys):
     from omicvae.cli._main import build_parser, resolve_epochs
 

@@ -9,7 +9,6 @@ file.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,22 +16,10 @@ import pandas as pd
 
 from ._specs import UsageError
 
-__all__ = ["FORMATS", "Inputs", "read_inputs"]
-
 FORMATS = ("auto", "tcga", "matrix")
 TEXT_SEPARATORS = {".csv": ",", ".tsv": "\t", ".txt": "\t", ".tab": "\t", "": "\t"}
 ACCEPTED = ".h5ad, .csv, .tsv, .txt or .tab (text also gzipped, .gz)"
 DEFAULT_SAMPLE_TYPES = ("01",)
-
-
-@dataclass
-class Inputs:
-    """What was read: the MuData, where each modality came from and how it was read."""
-
-    mdata: object
-    sources: dict[str, str]
-    formats: dict[str, str]
-    """Modality -> ``"h5mu"``, ``"h5ad"``, ``"matrix"`` or ``"tcga"``."""
 
 
 def _one_line(err: BaseException) -> str:
@@ -43,10 +30,7 @@ def _one_line(err: BaseException) -> str:
 def _suffix(path: Path) -> tuple[str, bool]:
     """Lower-case extension without ``.gz``, and whether the file is gzipped."""
     name = path.name.lower()
-    gz = name.endswith(".gz")
-    if gz:
-        name = name[:-3]
-    return Path(name).suffix, gz
+    return Path(name.removesuffix(".gz")).suffix, name.endswith(".gz")
 
 
 def _kind(path: Path, label: str) -> str:
@@ -209,23 +193,24 @@ def _read_tcga_matrix(name: str, path: Path, label: str, types: tuple[str, ...] 
         raise UsageError(f"{label}: {_one_line(err)}") from None
 
 
-def _read_hdf5(read, path: Path, label: str, kind: str, hint: str):
-    """``read(path)`` of an AnnData or MuData file; ``hint`` says how such a file is written."""
+def _read_hdf5(path: Path, label: str, kind: str):
+    """An AnnData (``kind`` ``"h5ad"``) or MuData (``"h5mu"``) file, with one-line errors."""
+    import anndata as ad
     import h5py
+    import mudata as md
 
+    if kind == "h5ad":
+        read, what = ad.read_h5ad, "AnnData"
+        hint = "an .h5ad is written by AnnData.write_h5ad (text tables need a .csv/.tsv/.txt extension)"
+    else:
+        read, what = md.read_h5mu, "MuData"
+        hint = "an .h5mu is written by MuData.write (for text tables use --mod NAME=PATH)"
     if not h5py.is_hdf5(path):
         raise UsageError(f"{label}: {path.name} is not an HDF5 file; {hint}")
     try:
         return read(path)
     except Exception as err:  # noqa: BLE001 - any reader failure is a bad input file
-        raise UsageError(f"{label}: cannot read {path.name} as {kind} ({_one_line(err)})") from None
-
-
-def _read_h5ad(path: Path, label: str):
-    import anndata as ad
-
-    hint = "an .h5ad is written by AnnData.write_h5ad (text tables need a .csv/.tsv/.txt extension)"
-    return _read_hdf5(ad.read_h5ad, path, label, "AnnData", hint)
+        raise UsageError(f"{label}: cannot read {path.name} as {what} ({_one_line(err)})") from None
 
 
 def _read_h5mu(path: Path, modalities: list[str] | None):
@@ -239,9 +224,8 @@ def _read_h5mu(path: Path, modalities: list[str] | None):
             f"{label}: expected an .h5mu file (MuData), got {path.name}; give {per_mod} per "
             f"modality with --mod NAME={path.name}"
         )
-    hint = "an .h5mu is written by MuData.write (for text tables use --mod NAME=PATH)"
     with md.set_options(pull_on_update=False):
-        mdata = _read_hdf5(md.read_h5mu, path, label, "MuData", hint)
+        mdata = _read_hdf5(path, label, "h5mu")
     if not mdata.mod:
         raise UsageError(f"{label}: {path.name} holds no modality")
     if modalities:
@@ -280,9 +264,9 @@ def _check_anndata(name: str, adata, label: str) -> None:
             )
 
 
-def _check_overlap(inputs: Inputs) -> None:
+def _check_overlap(mdata, sources: dict[str, str]) -> None:
     """Every modality must share sample names with at least one other modality."""
-    mods = inputs.mdata.mod
+    mods = mdata.mod
     if len(mods) < 2:
         return
     for name, adata in mods.items():
@@ -291,7 +275,7 @@ def _check_overlap(inputs: Inputs) -> None:
         if not adata.obs_names.isin(union).any():
             other = others[0]
             raise UsageError(
-                f"modality {name!r} ({inputs.sources[name]}) shares no sample name with "
+                f"modality {name!r} ({sources[name]}) shares no sample name with "
                 f"{', '.join(repr(m) for m in others)}: e.g. {list(adata.obs_names[:3])} vs "
                 f"{list(mods[other].obs_names[:3])} in {other!r}; every file must name the same "
                 "samples (rows, or columns with --transpose)"
@@ -313,7 +297,7 @@ def parse_sample_types(raw: str | None) -> tuple[str, ...] | None:
     return tuple(t.zfill(2) for t in parts)
 
 
-def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inputs:
+def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None):
     """Read ``--mudata`` or the ``--mod`` files into one MuData.
 
     Parameters
@@ -326,8 +310,10 @@ def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inpu
 
     Returns
     -------
-    Inputs
-        The data and, per modality, its source and how it was read.
+    mdata
+        The data.
+    sources
+        Modality -> the file it was read from, for messages.
     """
     import mudata as md
 
@@ -338,6 +324,7 @@ def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inpu
             raise UsageError(f"{label}: expected a text table (.csv, .tsv, .txt, .tab)")
         _check_text(args.clinical, label)
     transpose = list(dict.fromkeys(args.transpose or ()))
+    formats = {}  # modality -> "h5ad", "matrix" or "tcga" (--mod files only)
     if args.mudata is not None:
         for option, given in (
             ("--format", args.format != "auto"),
@@ -350,7 +337,6 @@ def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inpu
                 )
         mdata = _read_h5mu(args.mudata, args.modalities)
         sources = {m: f"{args.mudata.name}[{m}]" for m in mdata.mod}
-        inputs = Inputs(mdata, sources, {m: "h5mu" for m in mdata.mod})
         for name, adata in mdata.mod.items():
             _check_anndata(name, adata, f"--mudata {args.mudata}")
     else:
@@ -361,7 +347,7 @@ def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inpu
             raise UsageError(
                 f"--transpose: unknown modality {unknown[0]!r}; the modalities are {list(files)}"
             )
-        mods, formats = {}, {}
+        mods = {}
         for name, path in files.items():
             label = f"--mod {name}={path}"
             kind = _kind(path, label)
@@ -380,7 +366,7 @@ def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inpu
                             f"{label}: {option} applies to text matrices, and {path.name} is "
                             "AnnData (.h5ad)"
                         )
-                mods[name], formats[name] = _read_h5ad(path, label), "h5ad"
+                mods[name], formats[name] = _read_hdf5(path, label, "h5ad"), "h5ad"
             else:
                 _check_text(path, label)
                 header = [str(c) for c in _read_csv(path, label, nrows=0, index_col=None).columns]
@@ -406,28 +392,27 @@ def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None) -> Inpu
             mdata = md.MuData(mods)
             if set(formats.values()) == {"tcga"}:  # patient barcodes, sorted (as read_tcga does)
                 mdata = mdata[mdata.obs_names.sort_values()].copy()
-        inputs = Inputs(mdata, {m: str(p) for m, p in files.items()}, formats)
+        sources = {m: str(p) for m, p in files.items()}
         for name, fmt in formats.items():
             if fmt != "h5ad":
                 how = "TCGA matrix" if fmt == "tcga" else "matrix"
                 features_as_rows = fmt == "tcga" or name in transpose
                 layout = "features x samples" if features_as_rows else "samples x features"
                 print(f"modality {name!r}: {files[name].name} read as a {how}, {layout}")
-    _check_overlap(inputs)
+    _check_overlap(mdata, sources)
     if args.clinical is not None:
-        _add_clinical(inputs, args.clinical)
-    return inputs
+        _add_clinical(mdata, args.clinical, tcga="tcga" in formats.values())
+    return mdata, sources
 
 
-def _add_clinical(inputs: Inputs, path: Path) -> None:
-    """Join a clinical table to ``mdata.obs`` (TCGA patient barcodes or plain sample names)."""
+def _add_clinical(mdata, path: Path, tcga: bool) -> None:
+    """Join a clinical table to ``mdata.obs`` (``tcga``: keyed by patient barcode)."""
     import mudata as md
 
     from ..datasets._tcga_clinical import MISSING, _typed, add_survival, read_clinical
 
     label = f"--clinical {path}"
-    mdata = inputs.mdata
-    if "tcga" in inputs.formats.values():  # patient barcodes as sample names
+    if tcga:
         if _separator(path) != "\t":
             raise UsageError(
                 f"{label}: the clinical table of TCGA matrices is read tab-separated; "

@@ -13,12 +13,10 @@ from ._specs import (
     UsageError,
     check_known,
     check_likelihoods,
-    check_paths,
+    check_path,
     parse_devices,
     parse_pairs,
 )
-
-__all__ = ["build_parser", "main"]
 
 DEMO_EPOCHS = 200
 QUICK = dict(
@@ -67,32 +65,21 @@ examples:
 
 
 class _SubcommandParser(argparse.ArgumentParser):
-    """A sub-command's parser whose options are added when it is first used.
+    """A sub-command's parser whose options are added when it first parses (its --help included).
 
     ``omicvae --help`` then builds no sub-command: the options of ``fit`` list the registered
     likelihoods and file formats, which import torch and pandas.
     """
 
-    def __init__(self, *args, add_options=None, **kwargs):
+    def __init__(self, *args, add_options, **kwargs):
         super().__init__(*args, **kwargs)
         self._add_options = add_options
 
-    def _complete(self) -> None:
+    def parse_known_args(self, args=None, namespace=None):
         if self._add_options is not None:
             add_options, self._add_options = self._add_options, None
             add_options(self)
-
-    def parse_known_args(self, args=None, namespace=None):
-        self._complete()
         return super().parse_known_args(args, namespace)
-
-    def format_help(self) -> str:
-        self._complete()
-        return super().format_help()
-
-    def format_usage(self) -> str:
-        self._complete()
-        return super().format_usage()
 
 
 def _model_options(
@@ -339,49 +326,42 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise UsageError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
 
 
-def _config(args: argparse.Namespace):
-    from ._pipeline import PipelineConfig
+def _run(args: argparse.Namespace, mdata, **config) -> int:
+    """Run the pipeline on ``mdata`` with the options of ``args`` and the sub-command's ``config``."""
+    from ._pipeline import PipelineConfig, run_pipeline
 
-    train = dict(
-        max_epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        train_size=args.train_size,
-        seed=args.seed,
-        accelerator=args.accelerator,
-        devices=parse_devices(args.devices),
-        strategy=args.strategy,
-        enable_progress_bar=not args.no_progress,
-        compile=args.compile,
-    )
+    # the options IDMVAE.train takes under their own names
+    same = "batch_size lr train_size seed accelerator devices strategy compile".split()
+    train = {name: getattr(args, name) for name in same}
+    train.update(max_epochs=args.epochs, enable_progress_bar=not args.no_progress)
     if args.key_prefix is not None:
         train["key_prefix"] = args.key_prefix
-    return PipelineConfig(
+    config = PipelineConfig(
         out=args.out,
         model=dict(args.model_settings),
         train=train,
         resolution=args.resolution,
         save_model=args.save_model,
+        **config,
     )
+    run_pipeline(mdata, config, start=args.start)
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     from ..datasets import tcga_acc
-    from ._pipeline import run_pipeline
 
-    config = _config(args)
-    if args.quick:
-        config.model.update(QUICK["model"])  # --quick's epochs: see resolve_epochs
-        config.n_splits = QUICK["n_splits"]
+    quick = {}
+    if args.quick:  # --quick's epochs: see resolve_epochs; its networks unless given too
+        quick_model = {k: v for k, v in QUICK["model"].items() if getattr(args, k) is None}
+        args.model_settings.update(quick_model)
+        quick["n_splits"] = QUICK["n_splits"]
     mdata = tcga_acc()
     info = mdata.uns["omicvae_dataset"]
-    config.setup = dict(likelihoods=dict(info["likelihoods"]), layers=dict(info["layers"]))
-    config.h5mu = args.out / "tcga_acc_idmvae.h5mu"
-    config.predict = ["C1A.C1B"]
-    config.compare = ["COC"]
     print("omicvae demo: IDMVAE on TCGA-ACC (adrenocortical carcinoma, shipped with omicvae)")
-    run_pipeline(mdata, config, start=args.start)
-    return 0
+    setup = dict(likelihoods=dict(info["likelihoods"]), layers=dict(info["layers"]))
+    h5mu = args.out / "tcga_acc_idmvae.h5mu"
+    return _run(args, mdata, setup=setup, h5mu=h5mu, predict=["C1A.C1B"], compare=["COC"], **quick)
 
 
 def _nan_features(X):
@@ -411,29 +391,28 @@ def _log1p(name: str, X):
     return np.log1p(np.asarray(X, dtype=float)).astype(np.float32)
 
 
-def _read_fit_data(args: argparse.Namespace):
-    """Read the inputs of ``omicvae fit`` into a MuData, with the requested layers."""
+def _fit(args: argparse.Namespace) -> int:
+    """Read the inputs of ``omicvae fit`` into a MuData, with the requested layers, and fit."""
     import mudata as md
 
     from ._inputs import read_inputs
 
     files = None
     if args.mod is not None:
-        files = check_paths(parse_pairs(args.mod, "--mod", "PATH"), "--mod")
+        pairs = parse_pairs(args.mod, "--mod", "PATH")
+        files = {name: check_path(raw, f"--mod {name}={raw}") for name, raw in pairs.items()}
     else:
-        args.mudata = check_paths({"": str(args.mudata)}, "--mudata")[""]
+        args.mudata = check_path(args.mudata, f"--mudata {args.mudata}")
     if args.clinical is not None:
-        args.clinical = check_paths({"": str(args.clinical)}, "--clinical")[""]
+        args.clinical = check_path(args.clinical, f"--clinical {args.clinical}")
     likelihoods = parse_pairs(args.likelihood, "--likelihood", "LIKELIHOOD")
     layers = parse_pairs(args.layer, "--layer", "LAYER")
+    named = {"--likelihood": likelihoods, "--layer": layers}
     check_likelihoods(likelihoods)
     if files is not None:  # before reading: the names are known from the command line
-        check_known(likelihoods, files, "--likelihood")
-        check_known(layers, files, "--layer")
-    inputs = read_inputs(args, files)
-    mdata = inputs.mdata
-    check_known(likelihoods, mdata.mod, "--likelihood")
-    check_known(layers, mdata.mod, "--layer")
+        check_known(files, named)
+    mdata, sources = read_inputs(args, files)
+    check_known(mdata.mod, named)
     for name, layer in layers.items():
         adata = mdata.mod[name]
         if layer not in adata.layers and layer != "log1p":
@@ -447,24 +426,24 @@ def _read_fit_data(args: argparse.Namespace):
         X = adata.layers[layer] if layer in adata.layers else adata.X
         if X is None:
             raise UsageError(
-                f"modality {name!r} ({inputs.sources[name]}) has no .X; choose one of its layers "
+                f"modality {name!r} ({sources[name]}) has no .X; choose one of its layers "
                 f"{list(adata.layers)} with --layer {name}=LAYER"
             )
         nan = _nan_features(X)
         if nan.all():
             raise UsageError(
-                f"modality {name!r} ({inputs.sources[name]}): every feature has missing values"
+                f"modality {name!r} ({sources[name]}): every feature has missing values"
             )
-        if nan.any() and args.drop_nan_features:
+        if nan.any() and not args.drop_nan_features:
+            raise UsageError(
+                f"modality {name!r}: {int(nan.sum())} features of {sources[name]} have "
+                "missing values (NA); use --drop-nan-features to drop them"
+            )
+        if nan.any():
             with md.set_options(pull_on_update=False):  # refresh var without re-pulling obs
                 mdata.mod[name] = adata[:, ~nan].copy()
                 mdata.update()
             print(f"modality {name!r}: dropped {int(nan.sum())} features with missing values")
-        elif nan.any():
-            raise UsageError(
-                f"modality {name!r}: {int(nan.sum())} features of {inputs.sources[name]} have "
-                "missing values (NA); use --drop-nan-features to drop them"
-            )
     for name, layer in layers.items():
         adata = mdata.mod[name]
         if layer not in adata.layers:
@@ -473,20 +452,9 @@ def _read_fit_data(args: argparse.Namespace):
     if missing:
         hint = "" if args.clinical is not None else " (give --clinical)"
         raise UsageError(f"--label {missing[0]!r}: no such clinical column{hint}")
-    return mdata, likelihoods, layers
-
-
-def _fit(args: argparse.Namespace) -> int:
-    from ._pipeline import run_pipeline
-
-    mdata, likelihoods, layers = _read_fit_data(args)
-    config = _config(args)
-    config.setup = dict(likelihoods=likelihoods or None, layers=layers or None)
-    config.h5mu = args.output
-    config.predict = list(args.label)
     print(f"omicvae fit: IDMVAE on {', '.join(mdata.mod)}")
-    run_pipeline(mdata, config, start=args.start)
-    return 0
+    setup = dict(likelihoods=likelihoods or None, layers=layers or None)
+    return _run(args, mdata, setup=setup, h5mu=args.output, predict=list(args.label))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -499,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_numbers(args)
         args.model_settings = model_settings(args)  # before any data is read
-        parse_devices(args.devices)
+        args.devices = parse_devices(args.devices)
         if args.threads > 0:
             import torch
 

@@ -50,7 +50,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         cli, default = f.metadata["cli"], defaults[f.name]
         help_text = f"{f.metadata['help']} [{_shown(default)}]"
         if "flag" in cli:
-            kwargs = dict(action="store_const", const=not default, help=cli["flag_help"])
+            help_text = cli.get("flag_help", f.metadata["help"])
+            kwargs = dict(action="store_const", const=not default, help=help_text)
         elif "pairs" in cli:
             kwargs = dict(
                 action="append", metavar=cli["pairs"], help=f"{f.metadata['help']}; repeatable"

@@ -20,54 +20,26 @@ from ..tl import cluster, predict_labels, survival
 from . import _report
 from ._specs import UsageError
 
-__all__ = ["PipelineConfig", "PipelineResult", "run_pipeline"]
-
 CLUSTER_KEY = "idmvae_leiden"
 """``mdata.obs`` column of the leiden clusters of the shared embedding."""
 
 
 @dataclass
 class PipelineConfig:
-    """Everything the pipeline needs besides the data.
+    """Everything the pipeline needs besides the data (``mdata.obs`` columns by name)."""
 
-    Attributes
-    ----------
-    out
-        Output folder (created).
-    h5mu
-        Path of the written MuData (default: ``out/idmvae.h5mu``).
-    setup
-        Keyword arguments of :meth:`IDMVAE.setup_mudata` (``layers``, ``likelihoods``, ...).
-    model
-        Keyword arguments of :class:`IDMVAE` (hyper-parameters).
-    train
-        Keyword arguments of :meth:`IDMVAE.train`.
-    predict
-        ``mdata.obs`` columns whose classes are predicted from the embeddings.
-    compare
-        ``mdata.obs`` columns compared with the leiden clusters (``predict`` is added).
-    time, event
-        ``mdata.obs`` survival columns; survival is skipped when they are absent.
-    n_splits
-        Random splits of the label prediction.
-    resolution
-        Leiden resolution.
-    save_model
-        Also save the trained model to ``out/model``.
-    """
-
-    out: Path
-    h5mu: Path | None = None
-    setup: dict = field(default_factory=dict)
-    model: dict = field(default_factory=dict)
-    train: dict = field(default_factory=dict)
-    predict: Sequence[str] = ()
-    compare: Sequence[str] = ()
-    time: str = "survival_time"
+    out: Path  # output folder (created)
+    h5mu: Path | None = None  # the written MuData (default: out/idmvae.h5mu)
+    setup: dict = field(default_factory=dict)  # keyword arguments of IDMVAE.setup_mudata
+    model: dict = field(default_factory=dict)  # keyword arguments of IDMVAE
+    train: dict = field(default_factory=dict)  # keyword arguments of IDMVAE.train
+    predict: Sequence[str] = ()  # labels predicted from the embeddings
+    compare: Sequence[str] = ()  # labels compared with the clusters (with those of predict)
+    time: str = "survival_time"  # survival columns; survival is skipped without them
     event: str = "survival_event"
-    n_splits: int = 5
-    resolution: float = 1.0
-    save_model: bool = False
+    n_splits: int = 5  # random splits of the label prediction
+    resolution: float = 1.0  # leiden resolution
+    save_model: bool = False  # also save the model to out/model
 
 
 @dataclass
@@ -87,8 +59,6 @@ def quiet_lightning() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     # emitted by Lightning itself with current torch; nothing a user can act on
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
-    # training on all samples (train_size=1) leaves the model's validation step unused on purpose
-    warnings.filterwarnings("ignore", message=r".*no `val_dataloader`.*")
 
 
 def _is_rank_zero() -> bool:

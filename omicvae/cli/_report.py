@@ -9,16 +9,6 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-__all__ = [
-    "cluster_summary",
-    "data_summary",
-    "duration",
-    "files_summary",
-    "prediction_summary",
-    "survival_summary",
-    "training_summary",
-]
-
 
 def duration(seconds: float) -> str:
     """``83.2`` -> ``"1 min 23 s"``."""
@@ -82,9 +72,11 @@ def prediction_summary(result, label: str) -> str:
 
 def survival_summary(result, key: str, time: str) -> str:
     """Log-rank test across clusters and the per-cluster table."""
+    p = result.p_value
+    shown = f"{p:.1e}" if p < 1e-3 else f"{p:.3f}"
     lines = [
         f"Survival by {key} (log-rank, {result.degrees_of_freedom} df): "
-        f"chi2 {result.test_statistic:.2f}, p = {_p(result.p_value)}"
+        f"chi2 {result.test_statistic:.2f}, p = {shown}"
     ]
     for name, row in result.groups.iterrows():
         median = row["median_survival"]
@@ -94,10 +86,6 @@ def survival_summary(result, key: str, time: str) -> str:
             f"   median {time} {median}"
         )
     return "\n".join(lines)
-
-
-def _p(p: float) -> str:
-    return f"{p:.1e}" if p < 1e-3 else f"{p:.3f}"
 
 
 def files_summary(files: dict[str, Path]) -> str:

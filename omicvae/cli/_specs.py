@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["UsageError", "check_paths", "parse_devices", "parse_pairs"]
+_EXAMPLES = {"PATH": "rna.tsv", "LIKELIHOOD": "normal", "LAYER": "log1p"}
+"""The example value of a ``NAME=VALUE`` option in its error message."""
 
 
 class UsageError(ValueError):
@@ -22,25 +23,23 @@ def parse_pairs(values: Iterable[str] | None, option: str, what: str) -> dict[st
         name, sep, value = raw.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise UsageError(
-                f"{option} {raw!r}: expected NAME={what}, e.g. {option} rna={_example(what)}"
-            )
+            example = _EXAMPLES.get(what, "VALUE")
+            raise UsageError(f"{option} {raw!r}: expected NAME={what}, e.g. {option} rna={example}")
         if name in pairs:
             raise UsageError(f"{option}: modality {name!r} is given twice")
         pairs[name] = value
     return pairs
 
 
-def _example(what: str) -> str:
-    return {"PATH": "rna.tsv", "LIKELIHOOD": "normal", "LAYER": "log1p"}.get(what, "VALUE")
-
-
-def check_known(pairs: dict[str, str], known: Iterable[str], option: str) -> None:
-    """Every name in ``pairs`` must be a known modality."""
+def check_known(known: Iterable[str], options: dict[str, dict[str, str]]) -> None:
+    """Every name in the pairs of each option (``{"--layer": pairs}``) must be in ``known``."""
     known = list(known)
-    unknown = [name for name in pairs if name not in known]
-    if unknown:
-        raise UsageError(f"{option}: unknown modality {unknown[0]!r}; the modalities are {known}")
+    for option, pairs in options.items():
+        unknown = [name for name in pairs if name not in known]
+        if unknown:
+            raise UsageError(
+                f"{option}: unknown modality {unknown[0]!r}; the modalities are {known}"
+            )
 
 
 def check_likelihoods(likelihoods: dict[str, str]) -> None:
@@ -55,20 +54,13 @@ def check_likelihoods(likelihoods: dict[str, str]) -> None:
             )
 
 
-def check_paths(paths: dict[str, str], option: str) -> dict[str, Path]:
-    """Every path must be an existing file; returns them as :class:`~pathlib.Path`.
-
-    A name ``""`` stands for an option that takes a path alone (``--mudata PATH``).
-    """
-    out = {}
-    for name, raw in paths.items():
-        path = Path(raw).expanduser()
-        if not path.is_file():
-            what = "is a folder, not a file" if path.is_dir() else "does not exist"
-            given = f"{name}={raw}" if name else raw
-            raise UsageError(f"{option} {given}: file {str(path)!r} {what}")
-        out[name] = path
-    return out
+def check_path(raw: str | Path, label: str) -> Path:
+    """``raw`` as a :class:`~pathlib.Path` to an existing file; ``label`` names the option."""
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise UsageError(f"{label}: file {str(path)!r} {what}")
+    return path
 
 
 def parse_devices(raw: str) -> str | int | list[int]:
