@@ -15,7 +15,7 @@ the prefix) holds ``model``, ``key_prefix``, ``shared``, ``shared_modality``, ``
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ._constants import UNS_KEY
@@ -164,13 +164,8 @@ def resolve_keys(
         keys = recorded.get(key_prefix, keys_from_prefix(key_prefix))
     else:
         keys = _latest(mdata)
-    return EmbeddingKeys(
-        key_prefix=keys.key_prefix,
-        shared_key=keys.shared_key if shared_key is None else shared_key,
-        shared_prefix=keys.shared_prefix if shared_prefix is None else shared_prefix,
-        private_prefix=keys.private_prefix if private_prefix is None else private_prefix,
-        model=keys.model,
-    )
+    given = dict(shared_key=shared_key, shared_prefix=shared_prefix, private_prefix=private_prefix)
+    return replace(keys, **{field: key for field, key in given.items() if key is not None})
 
 
 def _latest(mdata) -> EmbeddingKeys:

@@ -50,30 +50,6 @@ def check_global_obs_names(mdata: MuData) -> None:
         )
 
 
-def check_modality_names(adata: AnnData, name: str) -> None:
-    """Raise a ValueError when a modality has duplicated obs or var names."""
-    for axis, names in (("obs_names", adata.obs_names), ("var_names", adata.var_names)):
-        if not names.is_unique:
-            dupes = names[names.duplicated()].unique()
-            raise ValueError(
-                f"modality {name!r}: {axis} must be unique, found {len(dupes)} duplicated names "
-                f"(e.g. {preview(dupes)})"
-            )
-
-
-def check_not_empty(adata: AnnData, name: str) -> None:
-    """Raise a ValueError when a modality has no samples or no features."""
-    for size, what, axis in (
-        (adata.n_obs, "samples", "observations"),
-        (adata.n_vars, "features", "variables"),
-    ):
-        if size == 0:
-            raise ValueError(
-                f"modality {name!r} has no {what} (0 {axis}); remove it or pass modalities=[...] "
-                "without it"
-            )
-
-
 def get_matrix(adata: AnnData, name: str, layer: str | None):
     """Return the modality's data matrix (``.X`` or a layer) as numpy array or scipy CSR/CSC.
 
@@ -119,35 +95,39 @@ def _materialise(matrix, name: str, layer: str | None):
         ) from err
 
 
-def row_positions(mdata: MuData, adata: AnnData, name: str) -> np.ndarray:
-    """Global row number (in ``mdata.obs_names``) of every sample of a modality.
-
-    Raises a ValueError suggesting ``mdata.update()`` when the modality has samples that the global
-    ``obs`` does not know (a stale MuData).
-    """
-    positions = mdata.obs_names.get_indexer(adata.obs_names)
-    unknown = positions < 0
-    if unknown.any():
-        missing = adata.obs_names[unknown]
-        raise ValueError(
-            f"modality {name!r}: {int(unknown.sum())} samples are not in mdata.obs_names "
-            f"(e.g. {preview(missing)}); the MuData's global obs looks stale: call mdata.update() "
-            "and set the model up again"
-        )
-    return positions.astype(np.int64)
-
-
 def read_modality(mdata: MuData, name: str, layer: str | None):
     """Structural checks of one modality; returns ``(adata, matrix, positions)``.
 
-    Names unique, not empty, samples known to ``mdata.obs_names``; ``matrix`` is ``.X`` or ``layer``
-    as :func:`get_matrix` returns it (values not checked here), ``positions`` its global rows.
+    Names unique, not empty, samples known to ``mdata.obs_names`` (else the global ``obs`` is
+    stale); ``matrix`` is ``.X`` or ``layer`` as :func:`get_matrix` returns it (values not checked
+    here), ``positions`` the global row of every sample.
     """
     adata: AnnData = mdata.mod[name]
-    check_modality_names(adata, name)
-    check_not_empty(adata, name)
-    positions = row_positions(mdata, adata, name)
-    return adata, get_matrix(adata, name, layer), positions
+    for axis, names in (("obs_names", adata.obs_names), ("var_names", adata.var_names)):
+        if not names.is_unique:
+            dupes = names[names.duplicated()].unique()
+            raise ValueError(
+                f"modality {name!r}: {axis} must be unique, found {len(dupes)} duplicated names "
+                f"(e.g. {preview(dupes)})"
+            )
+    for size, what, axis in (
+        (adata.n_obs, "samples", "observations"),
+        (adata.n_vars, "features", "variables"),
+    ):
+        if size == 0:
+            raise ValueError(
+                f"modality {name!r} has no {what} (0 {axis}); remove it or pass modalities=[...] "
+                "without it"
+            )
+    positions = mdata.obs_names.get_indexer(adata.obs_names)
+    unknown = positions < 0
+    if unknown.any():
+        raise ValueError(
+            f"modality {name!r}: {int(unknown.sum())} samples are not in mdata.obs_names "
+            f"(e.g. {preview(adata.obs_names[unknown])}); the MuData's global obs looks stale: call "
+            "mdata.update() and set the model up again"
+        )
+    return adata, get_matrix(adata, name, layer), positions.astype(np.int64)
 
 
 def check_coverage(mdata: MuData, covered: np.ndarray, names: tuple[str, ...]) -> None:

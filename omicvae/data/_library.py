@@ -35,13 +35,12 @@ def library_log_stats(matrix) -> tuple[float, float] | None:
     return float(logs.mean()), float(logs.std())
 
 
-def library_column(n_obs: int, matrix=None, positions: np.ndarray | None = None) -> torch.Tensor:
+def library_column(n_obs: int, matrix, positions: np.ndarray) -> torch.Tensor:
     """``(n_obs, 1)`` float32 library sizes: the row totals of ``matrix`` at ``positions``, else 1."""
     library = torch.ones((n_obs, 1), dtype=torch.float32)
-    if matrix is not None:
-        library[torch.from_numpy(positions), 0] = torch.from_numpy(
-            row_totals(matrix).astype(np.float32)
-        )
+    library[torch.from_numpy(positions), 0] = torch.from_numpy(
+        row_totals(matrix).astype(np.float32)
+    )
     return library
 
 

@@ -92,7 +92,7 @@ class ModalitySpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModalitySpec:
         """Inverse of :meth:`to_dict`."""
-        _require_keys(d, _SPEC_KEYS, "modality spec")
+        _require_keys(d, tuple(cls.__dataclass_fields__), "modality spec")
         check_likelihood_name(d["name"], d["likelihood"])
         var_names = tuple(str(v) for v in d["var_names"])
         if len(var_names) != int(d["n_features"]):
@@ -112,9 +112,6 @@ class ModalitySpec:
             library_log_mean=_optional(float, d["library_log_mean"]),
             library_log_std=_optional(float, d["library_log_std"]),
         )
-
-
-_SPEC_KEYS = tuple(ModalitySpec.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -203,7 +200,7 @@ class DataRegistry:
             ("modality_order", "modalities", "batch_key", "batch_categories"),
             f"mdata.uns[{SETUP_UNS_KEY!r}]",
         )
-        order = [str(name) for name in _as_list(d["modality_order"])]
+        order = [str(name) for name in _plain_field(d["modality_order"]) or []]
         missing = [name for name in order if name not in d["modalities"]]
         if missing:
             raise KeyError(
@@ -218,16 +215,9 @@ class DataRegistry:
                     for name in order
                 ],
                 "batch_key": _plain_scalar(d["batch_key"]),
-                "batch_categories": _as_list(d["batch_categories"]),
+                "batch_categories": _plain_field(d["batch_categories"]) or [],
             }
         )
-
-
-def _as_list(value) -> list:
-    """A list from a list, tuple or numpy array (as ``.h5mu`` files give back lists)."""
-    if value is None:
-        return []
-    return list(np.asarray(value, dtype=object).ravel()) if not isinstance(value, list) else value
 
 
 def _plain_scalar(value):
@@ -236,7 +226,7 @@ def _plain_scalar(value):
 
 
 def _plain_field(value):
-    """A field of a modality spec read from uns: arrays -> lists, numpy scalars -> Python scalars."""
+    """A value read from uns as plain Python: arrays -> lists, numpy scalars -> Python scalars."""
     if isinstance(value, np.ndarray):
         return [_plain_scalar(v) for v in value.ravel().tolist()]
     return _plain_scalar(value)

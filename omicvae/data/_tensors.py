@@ -140,13 +140,16 @@ def build_tensors(
     xs: list[torch.Tensor] = []
     libraries: list[torch.Tensor | None] = []
     for m, spec in enumerate(registry.modalities):
-        if query and spec.name not in mdata.mod:
-            x, library = _absent_modality(spec, n_obs)
+        if query and spec.name not in mdata.mod:  # no rows: all-zero sparse values, no memory
+            matrix = sp.csr_matrix((0, spec.n_features), dtype=np.float32)
+            positions = np.zeros(0, dtype=np.int64)
         else:
-            x, library, positions = _modality_tensors(mdata, spec, check_features, query)
-            mask[torch.from_numpy(positions), m] = True
-        xs.append(x)
-        libraries.append(library)
+            matrix, positions = _checked_matrix(mdata, spec, check_features, query)
+        to_global = _sparse_global if sp.issparse(matrix) else _dense_global
+        xs.append(to_global(matrix, positions, n_obs))
+        needs_library = likelihood_class(spec.likelihood).needs_library
+        libraries.append(library_column(n_obs, matrix, positions) if needs_library else None)
+        mask[torch.from_numpy(positions), m] = True
     present = tuple(name for name in names if name in mdata.mod)
     check_coverage(mdata, mask.any(dim=1).numpy(), present)
 
@@ -160,8 +163,8 @@ def build_tensors(
     )
 
 
-def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool, query: bool):
-    """Validate one modality of ``mdata`` against its spec and build its tensors."""
+def _checked_matrix(mdata: MuData, spec: ModalitySpec, check_features: bool, query: bool):
+    """Validate one modality of ``mdata`` against its spec; return its matrix and global rows."""
     name = spec.name
     if name not in mdata.mod:
         raise KeyError(
@@ -176,13 +179,7 @@ def _modality_tensors(mdata: MuData, spec: ModalitySpec, check_features: bool, q
     else:
         _check_features(adata.var_names, spec, check_features)
     check_modality_values(matrix, name, spec.layer, spec.likelihood, spec.n_categories)
-
-    n_obs = mdata.n_obs
-    to_global = _sparse_global if sp.issparse(matrix) else _dense_global
-    library = None
-    if likelihood_class(spec.likelihood).needs_library:
-        library = library_column(n_obs, matrix, positions)
-    return to_global(matrix, positions, n_obs), library, positions
+    return matrix, positions
 
 
 def _check_features(var_names: pd.Index, spec: ModalitySpec, check_features: bool) -> None:
@@ -232,20 +229,6 @@ def _match_features(var_names: pd.Index, spec: ModalitySpec) -> np.ndarray | Non
     return columns.astype(np.int64)
 
 
-def _absent_modality(spec: ModalitySpec, n_obs: int):
-    """Value and library tensors of a registered modality that new data lack: zeros, no memory."""
-    x = _csr_tensor(
-        torch.zeros(n_obs + 1, dtype=torch.int64),
-        torch.zeros(0, dtype=torch.int64),
-        torch.zeros(0, dtype=torch.float32),
-        (n_obs, spec.n_features),
-    )
-    library = None
-    if likelihood_class(spec.likelihood).needs_library:
-        library = library_column(n_obs)
-    return x, library
-
-
 def _dense_global(matrix: np.ndarray, positions: np.ndarray, n_obs: int) -> torch.Tensor:
     """A dense matrix as an (n_obs, F) float32 tensor with its rows at ``positions`` (zeros elsewhere).
 
@@ -277,20 +260,15 @@ def _sparse_global(matrix, positions: np.ndarray, n_obs: int) -> torch.Tensor:
     )
     placed = (placement @ matrix.astype(np.float32)).tocsr()
     placed.sort_indices()
-    return _csr_tensor(
-        torch.from_numpy(placed.indptr.astype(np.int64)),
-        torch.from_numpy(placed.indices.astype(np.int64)),
-        torch.from_numpy(placed.data.astype(np.float32, copy=False)),
-        (n_obs, matrix.shape[1]),
-    )
-
-
-def _csr_tensor(crow, col, values, size: tuple[int, int]) -> torch.Tensor:
-    """A float32 sparse CSR tensor of ``size`` from its three arrays (invariants checked)."""
     with warnings.catch_warnings():
         # torch warns (once per process) that sparse CSR support is in beta; we only store rows
         # and gather them with plain tensor indexing (csr_rows_to_dense), so it does not apply
         warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
         return torch.sparse_csr_tensor(
-            crow, col, values, size=size, dtype=torch.float32, check_invariants=True
+            torch.from_numpy(placed.indptr.astype(np.int64)),
+            torch.from_numpy(placed.indices.astype(np.int64)),
+            torch.from_numpy(placed.data.astype(np.float32, copy=False)),
+            size=(n_obs, matrix.shape[1]),
+            dtype=torch.float32,
+            check_invariants=True,
         )

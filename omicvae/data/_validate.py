@@ -230,29 +230,13 @@ def check_modality_values(
 ) -> None:
     """The one check of a modality's values: finite, and suited to ``likelihood``.
 
-    ``setup_mudata`` and the tensors built for training both call it, and the values of one matrix
-    object are scanned once: a matrix already checked for the same likelihood (the same Python
-    object, e.g. ``.X`` between ``setup_mudata`` and ``train``) is not scanned again. A copy, a
-    subset, a re-read ``.h5mu`` or new data are other objects and are checked. Edits made in place
-    to an already checked matrix are not seen (as for the tensors, which may share its memory).
-
-    Parameters
-    ----------
-    matrix
-        Dense array or scipy sparse matrix of the modality (``get_matrix``).
-    name, layer
-        Modality and layer (None: ``.X``), for the messages.
-    likelihood, n_categories
-        What the values must suit (``n_categories`` for a categorical likelihood).
-    summary
-        The values' :class:`ValueSummary` when the caller has it (setup scans once for inference
-        too); default: scanned here unless already checked.
-
-    Raises
-    ------
-    ValueError
-        Naming the modality, the layer and what was expected (NaN, infinite, negative or
-        non-integer counts, ...).
+    ``setup_mudata`` and the tensors built for training both call it; a matrix object already
+    checked for the same likelihood (e.g. ``.X`` between ``setup_mudata`` and ``train``) is not
+    scanned again. A copy, a subset, a re-read ``.h5mu`` or new data are other objects and are
+    checked; edits made in place to a checked matrix are not seen (the tensors may share its
+    memory anyway). ``summary`` is the values' :class:`ValueSummary` when the caller has it (setup
+    scans once for inference too). Raises a ValueError naming the modality, the layer (None:
+    ``.X``) and what was expected.
     """
     signature = (likelihood, n_categories)
     if summary is None:

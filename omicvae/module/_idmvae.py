@@ -52,10 +52,6 @@ class IDMVAEModule(nn.Module):
     loss_terms
         The :class:`~omicvae.module.LossTerm` s of :meth:`loss`, in order; :meth:`add_loss_term` adds
         one to a module, a subclass can extend the tuple.
-
-    Notes
-    -----
-    Images use convolutional networks and are never standardised.
     """
 
     loss_terms: tuple[LossTerm, ...] = LOSS_TERMS
@@ -100,17 +96,21 @@ class IDMVAEModule(nn.Module):
         )
 
         self.likelihoods, self.encoders, self.decoders = (nn.ModuleList() for _ in range(3))
-        for m in modalities:
+        self.standardize_inputs = net.standardize_inputs
+        for m, spec in enumerate(modalities):
             lik = make_likelihood(
-                m.likelihood,
-                m.n_features,
-                n_categories=getattr(m, "n_categories", None),
+                spec.likelihood,
+                spec.n_features,
+                n_categories=getattr(spec, "n_categories", None),
                 image_scale=config.likelihood.image_scale,
                 image_family=config.likelihood.image_family,
             )
             self.likelihoods.append(lik)
+            width = 0 if lik.network == "conv" else lik.encoder_dim  # images: never standardised
+            self.register_buffer(f"input_loc_{m}", torch.zeros(width))
+            self.register_buffer(f"input_scale_{m}", torch.ones(width))
             if lik.network == "conv":
-                shape, conv = tuple(m.image_shape), net.conv_channels
+                shape, conv = tuple(spec.image_shape), net.conv_channels
                 self.encoders.append(
                     ConvEncoder(shape, n_shared, n_private, n_covariates=n_batch, channels=conv)
                 )
@@ -133,11 +133,6 @@ class IDMVAEModule(nn.Module):
                 self.decoders.append(
                     MLPDecoder(n_shared, n_private, lik.heads, net.decoder_hidden, **mlp_kw)
                 )
-        self.standardize_inputs = net.standardize_inputs
-        for m, lik in enumerate(self.likelihoods):
-            width = 0 if lik.network == "conv" else lik.encoder_dim
-            self.register_buffer(f"input_loc_{m}", torch.zeros(width))
-            self.register_buffer(f"input_scale_{m}", torch.ones(width))
         # auxiliary prior r_d(w_d) = N(0, softplus(rho_d)^2) used for cross-reconstruction
         self.aux_rho = nn.Parameter(torch.zeros(self.n_mod, n_private))
         self.diffusion_z = self.diffusion_w = None

@@ -64,15 +64,7 @@ def own_private_dependence(
     with fewer than :data:`MIN_SAMPLES` samples in the batch. The arguments are those of
     :func:`shared_private_dependence`.
     """
-    total = mu_z.new_zeros(())
-    mu_w = mu_w.detach()
-    for m in range(mu_z.shape[0]):
-        shared, private = mu_z[m], mu_w[m]
-        if not complete:
-            shared, private = shared[mask[:, m]], private[mask[:, m]]
-        if shared.shape[0] >= MIN_SAMPLES:
-            total = total + kernel_alignment(shared, private)
-    return total
+    return _summed_alignment(mu_z, mu_w.detach(), mask.T, complete)
 
 
 def shared_private_dependence(
@@ -97,20 +89,23 @@ def shared_private_dependence(
     complete
         Whether every sample has every modality (skips the masking).
     """
-    n_mod = mu_z.shape[0]
-    total = mu_w.new_zeros(())
-    if n_mod < 2:
-        return total
+    if mu_z.shape[0] < 2:
+        return mu_w.new_zeros(())
     mu_z = mu_z.detach()
     present = mask.T.to(mu_z.dtype).unsqueeze(-1)  # (M, B, 1)
-    z_sum, count = (mu_z * present).sum(0), present.sum(0)
-    for m in range(n_mod):
-        others = count - present[m]  # (B, 1)
-        reference = (z_sum - mu_z[m] * present[m]) / others.clamp(min=1)
-        private = mu_w[m]
-        if not complete:
-            rows = mask[:, m] & (others[:, 0] > 0)
-            private, reference = private[rows], reference[rows]
-        if private.shape[0] >= MIN_SAMPLES:
-            total = total + kernel_alignment(private, reference)
+    own = mu_z * present
+    others = present.sum(0) - present  # (M, B, 1)
+    references = (own.sum(0) - own) / others.clamp(min=1)
+    return _summed_alignment(mu_w, references, mask.T & (others[..., 0] > 0), complete)
+
+
+def _summed_alignment(
+    x: torch.Tensor, y: torch.Tensor, rows: torch.Tensor, complete: bool
+) -> torch.Tensor:
+    """Sum over ``m`` of ``kernel_alignment(x[m][rows[m]], y[m][rows[m]])`` (all rows if complete)."""
+    total = x.new_zeros(())
+    for m in range(x.shape[0]):
+        xm, ym = (x[m], y[m]) if complete else (x[m][rows[m]], y[m][rows[m]])
+        if xm.shape[0] >= MIN_SAMPLES:
+            total = total + kernel_alignment(xm, ym)
     return total

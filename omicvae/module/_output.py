@@ -16,11 +16,9 @@ class LossOutput:
     loss
         The scalar that is minimised.
     terms
-        Every term as a scalar tensor, in the order it was computed: ``elbo`` (L_MMVAE+),
-        ``reconstruction``, ``kl`` (the two parts of the ELBO), ``cross_mi``, ``gen_aug``, ``independence`` and
-        ``diffusion`` (unweighted, as in method.md), so they can be logged separately; a term whose
-        weight is 0 is absent, and a term added with ``IDMVAEModule.add_loss_term`` appears under
-        its name.
+        Every computed term as an unweighted scalar tensor, in the order of
+        ``IDMVAEModule.loss_terms`` (the ELBO followed by its parts ``reconstruction`` and ``kl``),
+        so they can be logged separately; a term whose weight is 0 is absent.
     """
 
     loss: torch.Tensor

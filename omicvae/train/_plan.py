@@ -72,24 +72,24 @@ class TrainingPlan(pl.LightningModule):
         self.weight_schedule = dict(weight_schedule or {})
         self.lr, self.weight_decay, self.amsgrad = lr, weight_decay, amsgrad
         self._train_loss_fn = torch.compile(module.loss) if compile else module.loss
-        self._sums: dict[str, dict[str, torch.Tensor]] = {}
-        self._counts: dict[str, int] = {}
+        # per prefix: the batch-size-weighted sums of the epoch so far and their sample count
+        self._epoch: dict[str, tuple[dict[str, torch.Tensor], int]] = {}
 
     def _step(self, batch, prefix: str) -> torch.Tensor:
         loss = self._train_loss_fn if prefix == "train" else self.module.loss
         out: LossOutput = loss(batch)
         self._raise_if_not_finite(out, prefix)
         n = int(batch["mask"].shape[0])
-        sums = self._sums.setdefault(prefix, {})
+        sums, count = self._epoch.get(prefix, ({}, 0))
         with torch.no_grad():
             for name, value in {"loss": out.loss, **out.terms}.items():
                 weighted = value.detach() * n
                 sums[name] = weighted if name not in sums else sums[name] + weighted
-        self._counts[prefix] = self._counts.get(prefix, 0) + n
+        self._epoch[prefix] = (sums, count + n)
         return out.loss
 
     def _log_epoch(self, prefix: str) -> None:
-        sums, count = self._sums.pop(prefix, {}), self._counts.pop(prefix, 0)
+        sums, count = self._epoch.pop(prefix, ({}, 0))
         if not count:
             return
         sync = self.trainer.world_size > 1
@@ -124,16 +124,14 @@ class TrainingPlan(pl.LightningModule):
     def on_train_epoch_start(self) -> None:
         for term, weight_at in self.weight_schedule.items():
             self.module.weights[term] = float(weight_at(self.current_epoch))
-        self._sums.pop("train", None)
-        self._counts.pop("train", None)
+        self._epoch.pop("train", None)
 
     def on_train_epoch_end(self) -> None:
         # runs before monitoring callbacks (early stopping on train_loss sees this epoch's value)
         self._log_epoch("train")
 
     def on_validation_epoch_start(self) -> None:
-        self._sums.pop("validation", None)
-        self._counts.pop("validation", None)
+        self._epoch.pop("validation", None)
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("validation")

@@ -24,11 +24,8 @@ def default_max_epochs(n_train: int) -> int:
     """The number of epochs ``IDMVAE.train(max_epochs=None)`` trains for.
 
     ``min(max(round(150_000 / n_train), 50), 400)``: every training sample is presented about
-    150,000 / n_train times, clipped to 50-400 epochs. 150,000 presentations is 50 epochs (the
-    published TCGA setting) of a 3,000-sample cohort, so large data keep the published 50 epochs
-    while small cohorts train longer, for a comparable number of sample presentations (the same
-    idea as scvi-tools' ``min(round(20000 / n_cells * 400), 400)``). Examples: 83 training
-    patients -> 400; 630 -> 238; 1,000 -> 150; 3,000 or more -> 50.
+    150,000 / n_train times, clipped to 50-400 epochs (why: "Epochs" in the user guide's model
+    page, ``docs/user_guide/model.md``).
 
     Parameters
     ----------
