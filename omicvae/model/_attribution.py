@@ -28,12 +28,10 @@ class FeatureAttributionMixin:
     ) -> pd.DataFrame:
         """How strongly each feature's decoded mean follows z and how strongly it follows w_m.
 
-        For every sample with the modality, the decoded mean is computed three ways (as in
-        :meth:`variance_explained`, natural scale): from its own z and w_m (*joint*), from its own z
-        with w_m marginalised over reference samples (*shared*), and from its own w_m with z
-        marginalised (*private*). Per feature, the variance across samples of the shared and of the
-        private prediction, divided by the variance of the joint prediction, are first-order
-        variance shares (Sobol indices of the decoder under the aggregate posterior).
+        Per feature, the variance across samples of the shared and of the private prediction of
+        :meth:`variance_explained` (natural scale), divided by the variance of the joint
+        prediction: first-order variance shares (Sobol indices of the decoder under the aggregate
+        posterior; see the user guide's interpretation page).
 
         Parameters
         ----------

@@ -1,19 +1,11 @@
-"""Decoder outputs with z or w_m marginalised: the common ground of the interpretation methods.
+"""Decoder outputs with z or w_m marginalised (averaged over reference samples' codes): the common
+ground of the interpretation methods, described on the user guide's interpretation page.
 
 The *natural scale* of a modality is where its variance is measured: ``log1p`` of counts per
-:data:`COUNT_TOTAL` for the count likelihoods (``nb``, ``zinb``), probabilities for ``bernoulli``,
-the values themselves for ``normal``, ``laplace`` and ``image``. The *mean scale* is where fold
-changes are taken: normalised expression (counts per :data:`COUNT_TOTAL`) for counts, the decoder
-mean otherwise.
-
-Predictions in the natural scale are expected values of the *observation* transformed as the data
-are: for counts they average ``log1p`` of draws from the likelihood (with the sample's own library
-size), not ``log1p`` of the mean, which Jensen's inequality makes too large for low counts.
-
-The *shared prediction* of a sample decodes its own z with w_m marginalised: the decoder output is
-averaged over the private codes of ``K`` reference samples (posterior means of w_m of samples that
-have the modality, a draw from the aggregate posterior). The *private prediction* is the converse:
-its own w_m, z averaged over the references' joint shared codes.
+:data:`COUNT_TOTAL` for ``nb`` / ``zinb``, probabilities for ``bernoulli``, the values otherwise;
+for counts, predictions there average ``log1p`` of draws from the likelihood (with the sample's
+library size), not ``log1p`` of the mean. The *mean scale* is where fold changes are taken: counts
+per :data:`COUNT_TOTAL` for counts, the decoder mean otherwise.
 """
 
 from __future__ import annotations
@@ -57,34 +49,16 @@ def observed_natural(x: torch.Tensor, library: torch.Tensor | None, kind: str) -
 
 @dataclass
 class Latents:
-    """Joint shared codes and one modality's private codes of the samples that have it.
+    """Posteriors of the samples that have one modality m (numpy unless said otherwise)."""
 
-    Attributes
-    ----------
-    rows
-        Global row numbers (positions in ``obs_names``) of the samples with the modality.
-    z, w
-        ``(len(rows), n_shared)`` joint posterior means and ``(len(rows), n_private)`` posterior
-        means of w_m; float32 tensors on the model's device.
-    mu_z_experts, sd_z_experts
-        ``(M, len(rows), n_shared)`` means and standard deviations of every modality's shared
-        expert (numpy; rows of experts a sample lacks are meaningless, see ``mask``).
-    sd_w
-        ``(len(rows), n_private)`` posterior standard deviations of w_m (numpy).
-    mask
-        ``(len(rows), M)``: which modalities each sample has.
-    cov
-        One-hot covariates of the rows, or None.
-    """
-
-    rows: np.ndarray
-    z: torch.Tensor
-    w: torch.Tensor
-    mu_z_experts: np.ndarray
+    rows: np.ndarray  # their positions in obs_names
+    z: torch.Tensor  # joint posterior means, float32 on the model's device
+    w: torch.Tensor  # posterior means of w_m, likewise
+    mu_z_experts: np.ndarray  # (M, len(rows), n_shared) every shared expert, valid where mask is
     sd_z_experts: np.ndarray
-    sd_w: np.ndarray
-    mask: np.ndarray
-    cov: torch.Tensor | None
+    sd_w: np.ndarray  # posterior standard deviations of w_m
+    mask: np.ndarray  # (len(rows), M): which modalities each sample has
+    cov: torch.Tensor | None  # one-hot covariates
 
 
 def modality_latents(model, mdata, m: int, batch_size: int | None = None) -> Latents:
@@ -162,26 +136,9 @@ def decode_marginal(
     generator=None,
     chunk: int = 32768,
 ) -> np.ndarray:
-    """For each row of ``own``: the decoder output averaged over the reference codes ``others``.
-
-    Parameters
-    ----------
-    own
-        ``(n, d)`` codes of the samples (z when ``own_is_z``, else w_m).
-    others
-        ``(K, d')`` reference codes of the other latent.
-    cov, library
-        ``(n, c)`` covariates and ``(n, 1)`` library sizes of the samples (kept with the
-        sample), or None.
-    generator
-        Random draws of the natural scale of counts (see :func:`decode_scaled`).
-    chunk
-        Decoded rows per forward pass.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n, n_features)`` float64.
+    """For each row of ``own`` (z when ``own_is_z``, else w_m): the decoder output, float64
+    ``(n, n_features)``, averaged over the ``(K, d')`` reference codes ``others`` of the other
+    latent. ``cov`` and ``library`` (or None) stay with their rows; ``chunk``: decoded rows per pass.
     """
     n, k = own.shape[0], others.shape[0]
     per = max(1, chunk // k)

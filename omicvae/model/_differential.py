@@ -45,11 +45,8 @@ def _group_rows(labels: pd.Series, group1, group2):
 
 
 def posterior_fdr(proba_de: np.ndarray, fdr: float) -> np.ndarray:
-    """Largest set of features, taken by decreasing ``proba_de``, whose expected FDR is at most ``fdr``.
-
-    The expected false discovery rate of calling the top ``k`` features is the mean of their
-    ``1 - proba_de``; the features of the largest ``k`` with that mean ``<= fdr`` are called.
-    """
+    """Largest set of features, taken by decreasing ``proba_de``, whose expected FDR (the mean of
+    their ``1 - proba_de``) is at most ``fdr``."""
     order = np.argsort(-proba_de, kind="stable")
     expected = np.cumsum(1.0 - proba_de[order]) / np.arange(1, len(order) + 1)
     ok = np.flatnonzero(expected <= fdr)
@@ -155,8 +152,7 @@ class DifferentialMixin:
         Notes
         -----
         Only samples that have ``modality`` take part (their private code is needed). The
-        posterior FDR is controlled under the model: when the decoder is wrong about a feature,
-        its ``proba_de`` is too.
+        posterior FDR is controlled under the model (see the user guide's interpretation page).
         """
         self._require_trained("differential")
         if source not in SOURCES:

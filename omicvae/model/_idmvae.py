@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 from mudata import MuData
 
+from .._config import IDMVAEConfig
 from .._keys import check_key_prefix, obsm_keys, record_embeddings
 from .._logging import logger as _log
 from ..data import (
@@ -41,13 +42,7 @@ from ..train._schedule import MAX_EPOCHS, MIN_EPOCHS, PRESENTATIONS, STILL_FALLI
 from . import _io
 from ._attribution import FeatureAttributionMixin
 from ._differential import DifferentialMixin
-from ._params import (
-    check_hyperparameters,
-    check_image_modalities,
-    check_train_arguments,
-    data_preset,
-    resolve_preset,
-)
+from ._params import check_image_modalities, check_train_arguments, data_preset, resolve_preset
 from ._posterior import iter_posteriors, mixture_mean, posterior_arrays, random_present
 from ._variance import VarianceExplainedMixin
 
@@ -105,15 +100,9 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
     MuData's order is used in place, without a copy (the model never writes to it; edit it in place
     and the model sees the edit, unvalidated); other matrices are copied once into float32 tensors,
     so later edits to them do not reach the model.
-    The defaults are the paper's TCGA setting (z 16, w 32, λ1 10, λ2 0.001, diffusion 0.1, β 2.5) with
-    standardised encoder inputs, twice as wide MLPs and four times narrower diffusion denoisers
-    (chosen on TCGA-BRCA PAM50 validation patients) and two terms beyond the paper, independence and
-    private reconstruction (chosen on simulations with known factors; see the user guide's model and
-    disentanglement pages). ``preset="paper_tcga"`` is the published setting exactly.
-    After :meth:`train`, ``mdata.obsm`` holds ``X_idmvae_shared`` (joint shared embedding),
-    ``X_idmvae_shared_<mod>`` (shared embedding from one modality) and ``X_idmvae_private_<mod>``;
-    rows of samples missing a modality are NaN in that modality's embeddings. ``train`` and
-    :meth:`write_embeddings` take ``key_prefix=`` to write them under another prefix.
+    The defaults are the paper's TCGA setting with the changes described on the user guide's model
+    and disentanglement pages; ``preset="paper_tcga"`` is the published setting exactly.
+    :meth:`train` writes the embeddings into ``mdata.obsm`` (see :meth:`write_embeddings`).
     """
 
     _obsm_prefix = "X_idmvae"
@@ -150,12 +139,9 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
         -----
         The data are never modified: the registry (modalities, layers, likelihoods, features,
         batch categories) is recorded in ``mdata.uns["omicvae_setup"]``, the one key this writes,
-        so a ``mdata.copy()``, a subset or a ``write_h5mu`` / ``read_h5mu`` round trip stays set up.
-        A view (``mdata[cells]`` without ``.copy()``) becomes an actual MuData when the key is
-        written, as with scanpy's functions (anndata warns); the MuData it was taken from is not
-        changed.
-        Each modality's values are checked here; training on the same matrices does not scan them
-        again.
+        so a ``mdata.copy()``, a subset or a ``write_h5mu`` / ``read_h5mu`` round trip stays set up;
+        a view becomes an actual MuData, as with scanpy's functions. Each modality's values are
+        checked here, not again when training on the same matrices.
         """
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -187,9 +173,8 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
     def _init(
         self, mdata: MuData | None, registry: DataRegistry, hyperparameters: dict, seed: int | None
     ) -> None:
-        self.config = check_hyperparameters(
-            {**hyperparameters, **self._fixed}, registry.modality_names()
-        )
+        self.config = IDMVAEConfig.from_flat({**hyperparameters, **self._fixed})
+        self.config.likelihood.check_modalities(registry.modality_names())
         self.hyperparameters = self.config.to_flat()
         check_image_modalities(registry)
         self.registry = registry
@@ -301,18 +286,17 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
         """Train with Lightning, then write the embeddings into ``mdata.obsm``.
 
         Training continues from the current weights: a second call trains further, and its epochs
-        are appended to :attr:`history`.
+        are appended to :attr:`history`. A subclass sets its own training plan class in
+        ``_training_plan_cls`` (see the developer guide).
 
         Parameters
         ----------
         max_epochs
             Passes over the training split. None (default): scaled with the number of training
-            samples ``n``, ``min(max(round(150_000 / n), 50), 400)`` (see
-            :func:`omicvae.train.default_max_epochs`), reported with ``logging.INFO`` on the
-            ``"omicvae"`` logger. After training, a ``UserWarning`` says so when the loss was still
-            clearly falling: with at least 20 epochs in :attr:`history`, when the last 10% of them
-            lowered the loss (validation loss if every epoch has one, else training loss) by more
-            than 3% of its whole decrease since the first epoch.
+            samples (:func:`omicvae.train.default_max_epochs`), reported on the ``"omicvae"``
+            logger. A ``UserWarning`` says when the loss (validation loss if every epoch has one)
+            was still clearly falling: with at least 20 epochs in :attr:`history`, their last 10%
+            lowered it by more than 3% of its whole decrease.
         batch_size, lr, weight_decay
             Mini-batch size and Adam settings.
         accelerator, devices, strategy
@@ -326,9 +310,8 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
             Seeds weights' updates, the split and the shuffling; the same seed gives the same model on CPU.
         compile
             Compile the training loss with :func:`torch.compile` (see
-            :class:`omicvae.train.TrainingPlan`): minutes of compiling, then TCGA steps about 1.4x
-            faster on a 2-core CPU (``benchmarks/results/speed_ab.json``); with the same seed a
-            compiled run differs from (and is as valid as) an eager one.
+            :class:`omicvae.train.TrainingPlan`): minutes of compiling for faster steps; with the
+            same seed a compiled run differs from (and is as valid as) an eager one.
         enable_progress_bar
             Show one progress bar over the epochs with the last epoch's training (``loss``) and
             validation (``val_loss``) loss and the time left. A ``ProgressBar`` callback passed in
@@ -346,12 +329,6 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
         logger, callbacks, **trainer_kwargs
             More Lightning ``Trainer`` arguments (``max_time=``, ...), given to
             :func:`omicvae.train.make_trainer`.
-
-        Notes
-        -----
-        The training plan is ``type(self)._training_plan_cls`` (:class:`omicvae.train.TrainingPlan`),
-        so a subclass can train with its own plan; it is built as
-        ``plan_cls(module, lr=, weight_decay=, compile=, weight_schedule=)``.
         """
         if key_prefix is not None:
             check_key_prefix(key_prefix)
@@ -575,7 +552,10 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
             key_prefix=prefix,
             class_prefix=type(self)._obsm_prefix,
             keys=keys,
-            hyperparameters={k: _plain(v) for k, v in self.hyperparameters.items()},
+            # tuples as lists; None stays None (anndata >= 0.12 writes and reads it back)
+            hyperparameters={
+                k: list(v) if isinstance(v, tuple) else v for k, v in self.hyperparameters.items()
+            },
         )
 
     @torch.no_grad()
@@ -813,10 +793,3 @@ def _observed_chunks(tensors, indices, m: int, chunk: int = 4096):
     rows = rows[tensors.mask[rows, m]]
     for start in range(0, len(rows), chunk):
         yield tensors.rows(m, rows[start : start + chunk])
-
-
-def _plain(value):
-    # None stays None: anndata >= 0.12 writes it to .h5mu and reads it back as None
-    if isinstance(value, tuple):
-        return list(value)
-    return value

@@ -1,8 +1,5 @@
-"""Hyper-parameters of the model as flat dicts: defaults, presets, validation of the API's arguments.
-
-The settings themselves (fields, defaults, help, checks, presets) live in one typed configuration,
-:mod:`omicvae._config`; this file gives the user API its flat views of it.
-"""
+"""Flat views of the typed configuration (:mod:`omicvae._config`) for the user API: defaults,
+presets, validation of the API's arguments."""
 
 from __future__ import annotations
 
@@ -11,7 +8,6 @@ from numbers import Real
 from .._config import (
     DEFAULT_CONFIG,
     IMAGE_PRESET,
-    IDMVAEConfig,
     non_negative,
     positive,
     positive_int,
@@ -39,24 +35,10 @@ def resolve_preset(preset: str | None, params: dict) -> dict:
 
 
 def data_preset(registry) -> str | None:
-    """The preset that stands in for the package defaults on these data.
-
-    ``"images"`` when every modality is an image (the settings measured on PolyMNIST-Quadrant; the
-    package defaults were chosen on omics), otherwise None (the package defaults).
-    """
+    """``"images"`` when every modality is an image (the package defaults were chosen on omics),
+    else None."""
     kinds = {likelihood_class(spec.likelihood).network for spec in registry.modalities}
     return IMAGE_PRESET if kinds == {"conv"} else None
-
-
-def check_hyperparameters(params: dict, modality_names) -> IDMVAEConfig:
-    """The validated configuration of ``params`` (flat settings on top of :data:`DEFAULTS`).
-
-    Raises ``TypeError`` for unknown names and the configuration's errors for bad values; a
-    ``likelihood_scale`` must name registered modalities only.
-    """
-    config = IDMVAEConfig.from_flat(params)
-    config.likelihood.check_modalities(modality_names)
-    return config
 
 
 def check_train_arguments(

@@ -10,25 +10,12 @@ import torch
 
 @torch.no_grad()
 def iter_posteriors(model, mdata, indices, batch_size: int | None) -> Iterator[tuple]:
-    """Encode rows of ``mdata`` in minibatches with every modality's encoder, in eval mode.
+    """Encode rows ``indices`` (None: all) of ``mdata`` (None: the training data) in minibatches of
+    ``batch_size`` (None: 1024) with every modality's encoder, in eval mode.
 
-    Parameters
-    ----------
-    model
-        A model with ``module`` and ``_tensors`` (:class:`~omicvae.IDMVAE`).
-    mdata
-        Data (None: the training data).
-    indices
-        Rows, positions in ``mdata.obs_names`` (None: all), in the order they are yielded.
-    batch_size
-        Rows per minibatch (None: 1024).
-
-    Yields
-    ------
-    tuple
-        ``(batch, x, cov, posterior)``: the collated batch (on the CPU), its values and covariates
-        on the model's device, and the unimodal :class:`~omicvae.module.Posterior` of every
-        modality, ``(M, B, d)`` each.
+    Yields ``(batch, x, cov, posterior)``: the collated batch (on the CPU), its values and
+    covariates on the model's device, and every modality's unimodal
+    :class:`~omicvae.module.Posterior`, ``(M, B, d)`` each.
     """
     tensors = model._tensors(mdata)
     idx = np.arange(tensors.n_obs) if indices is None else np.asarray(indices, dtype=np.int64)

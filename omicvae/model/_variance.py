@@ -28,18 +28,15 @@ class VarianceExplainedMixin:
     ) -> pd.DataFrame:
         """Fraction of each modality's variance explained by z and w_m together, by z alone and by w_m alone.
 
-        For every sample that has modality m, three predictions of its data are decoded:
-
-        - ``joint``: from its own z (the joint posterior mean) and its own w_m (posterior mean);
-        - ``shared``: from its own z, with w_m *marginalised*: the decoded output is averaged over
-          the private codes of ``n_reference`` other samples, a draw from the aggregate posterior
-          of w_m. This is the model's expectation of the data given z alone;
-        - ``private``: the converse, its own w_m with z averaged over the references' shared codes.
-
-        Each column is ``R^2 = 1 - SS_res / SS_tot`` of the observed data in the modality's natural
-        scale (``log1p`` of counts per 10,000 for ``nb``/``zinb``, probabilities against the 0/1
-        data for ``bernoulli``, the values for ``normal``, ``laplace`` and ``image``), sums taken
-        over the samples with the modality and over its features (as MOFA+ pools them).
+        For every sample that has modality m, three predictions of its data are decoded: ``joint``
+        from its own z (joint posterior mean) and w_m (posterior mean); ``shared`` from its own z
+        with w_m *marginalised* (the decoded output averaged over the private codes of
+        ``n_reference`` other samples, so the model's expectation given z alone); ``private``, the
+        converse (see the user guide's interpretation page). Each column is
+        ``R^2 = 1 - SS_res / SS_tot`` of the observed data in the modality's natural scale
+        (``log1p`` of counts per 10,000 for ``nb``/``zinb``, probabilities for ``bernoulli``, the
+        values otherwise), sums taken over the samples with the modality and over its features (as
+        MOFA+ pools them).
 
         Parameters
         ----------
@@ -68,9 +65,6 @@ class VarianceExplainedMixin:
 
         Notes
         -----
-        The other latent is marginalised rather than set to its average because the decoder is
-        nonlinear: ``f(z, E[w])`` is not the expectation ``E_w[f(z, w)]``, whose variance defines a
-        first-order (Sobol) variance share (``docs/user_guide/interpretation.md``).
         ``shared + private`` need not equal ``joint`` (interaction of z and w_m in the decoder, and
         their correlation), and values can be negative. A modality whose likelihood has no natural
         scale here (``categorical``) is left out with a warning. The split is only as good as the

@@ -12,7 +12,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .._keys import resolve_keys
 from .._neighbors import neighbors_anndata
-from ._utils import as_list, get_obsm, label_array, present_rows
+from .._readers import as_list, get_obsm, label_array, present_rows
 
 __all__ = ["cluster"]
 

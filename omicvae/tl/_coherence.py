@@ -15,8 +15,8 @@ from mudata import MuData
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
-from .._readers import image_modalities, resolve_random_state
-from ._utils import as_list, label_array, modality_matrix, split_masks
+from .._readers import as_list, image_modalities, label_array, modality_matrix, resolve_random_state
+from ._utils import split_masks
 
 __all__ = ["CoherenceResult", "ImageCNNClassifier", "coherence"]
 

@@ -13,15 +13,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .._keys import resolve_keys
-from .._readers import resolve_random_state
-from ._utils import (
-    label_array,
-    modality_representation,
-    modality_table,
-    present_rows,
-    resolve_modalities,
-    split_masks,
-)
+from .._readers import label_array, present_rows, resolve_random_state
+from ._utils import modality_representation, modality_table, resolve_modalities, split_masks
 
 __all__ = ["disentanglement"]
 
@@ -105,11 +98,10 @@ def disentanglement(
     max_iter
         ``LogisticRegression`` iteration limit.
     standardize
-        Z-score each code dimension (training-sample statistics) before the probe. The paper's
-        probe (``False``) is L2-penalised on the codes as they are, so a label carried by codes of
-        small spread (a strong prior term shrinks the posterior means) can read lower than a
-        probe that is blind to scale finds; ``True`` asks only whether the label is linearly there,
-        which also makes leakage into a private code harder to hide.
+        Z-score each code dimension (training-sample statistics) before the probe, so that a
+        label carried by codes of small spread is not read as chance (the paper's probe,
+        ``False``, is L2-penalised on the codes as they are; see the user guide's
+        disentanglement page).
     seed
         Deprecated name of ``random_state`` (``FutureWarning``).
 

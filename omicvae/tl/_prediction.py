@@ -16,15 +16,8 @@ from sklearn.preprocessing import StandardScaler
 
 from .._keys import resolve_keys
 from .._logging import logger
-from ._utils import (
-    as_list,
-    get_obsm,
-    index_mask,
-    label_array,
-    modality_representation,
-    present_rows,
-    resolve_modalities,
-)
+from .._readers import as_list, get_obsm, label_array, present_rows
+from ._utils import index_mask, modality_representation, resolve_modalities
 
 __all__ = ["PredictionResult", "predict_labels"]
 

@@ -17,16 +17,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .._keys import resolve_keys
-from .._readers import check_int
+from .._readers import as_list, check_int, get_obsm, present_rows
 from ..data import get_matrix
-from ._utils import (
-    as_list,
-    get_obsm,
-    modality_representation,
-    modality_table,
-    present_rows,
-    resolve_modalities,
-)
+from ._utils import modality_representation, modality_table, resolve_modalities
 
 __all__ = ["redundancy"]
 
@@ -76,13 +69,8 @@ def _targets(
     n_components: int,
     random_state: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Top principal components of modality ``mod``'s standardised data.
-
-    Returns
-    -------
-    The scores as an ``(n_obs, k)`` array aligned to ``mdata.obs`` (NaN rows for samples lacking
-    ``mod``) and the presence mask.
-    """
+    """Top principal components of ``mod``'s standardised data, ``(n_obs, k)`` with NaN rows where
+    ``mod`` is absent, and the presence mask."""
     adata = mdata.mod[mod]
     pos = adata.obs_names.get_indexer(mdata.obs_names)
     present = pos >= 0
@@ -139,43 +127,27 @@ def redundancy(
 ) -> pd.DataFrame:
     """How much each private code ``w_m`` duplicates the shared code ``z``, without labels.
 
-    A clean split keeps everything the modalities have in common in ``z`` and only what is specific
-    to modality ``m`` in ``w_m``. This check needs no labels; it asks three questions with
-    cross-validated regressions (``KFold(n_folds, shuffle=True)``; each number is the R² of the
-    out-of-fold predictions, aggregated over output dimensions weighted by their variance, i.e.
-    the fraction of the target's total variance that is predicted):
+    Three questions, each answered by the R² of out-of-fold predictions (``KFold(n_folds,
+    shuffle=True)``), variance-weighted over the output dimensions:
 
-    - **Can z be predicted from w_m?** (``r2_z_from_w``, ``r2_z_from_w_knn``). The target is the
-      joint shared embedding ``obsm[shared_key]``. Near 0 (or negative) is good: ``w_m`` holds no
-      copy of ``z``. Values towards 1 mean ``w_m`` duplicates the shared code (bad).
-    - **Can w_m be predicted from z?** (``r2_w_from_z``, ``r2_w_from_z_knn``). Near 0 is good; a
-      high value means ``w_m`` is largely a function of ``z`` and adds little of its own.
+    - **Can z be predicted from w_m?** (``r2_z_from_w``, ``r2_z_from_w_knn``; target: the joint
+      shared embedding ``obsm[shared_key]``). Near 0 (or negative) is good; towards 1, ``w_m``
+      duplicates ``z``.
+    - **Can w_m be predicted from z?** (``r2_w_from_z``, ``r2_w_from_z_knn``). Near 0 is good; high
+      means ``w_m`` is largely a function of ``z``.
     - **Does w_m know about the other modalities beyond z?** (``other_gain``). For every other
       modality ``n``, the top ``n_components`` principal components of ``n``'s data are predicted
-      from ``m``'s shared code ``z_m = obsm[shared_prefix + m]`` alone and from ``[z_m, w_m]``;
-      ``other_gain`` is the mean over ``n`` of R²([z_m, w_m]) − R²(z_m). Near 0 (small negative
-      values are estimation noise) is good: ``w_m`` carries nothing that the other modalities
-      share beyond what ``z_m`` already holds. A clearly positive gain (say above 0.02–0.05) means
-      shared information sits in ``w_m`` (bad). ``other_r2_z`` is the baseline R²(z_m) for
-      context: when it is near 0 the modalities share little that a linear read-out finds, and the
-      gain says little either way. The baseline is ``z_m`` rather than the joint ``z`` because
-      the joint ``z`` is partly computed from ``n``'s own data and can reproduce ``n``'s
-      components by auto-encoding, which would hide shared information held in ``w_m``; with
-      ``z_m`` both predictor sets come from ``m``'s data alone.
+      from ``z_m = obsm[shared_prefix + m]`` alone and from ``[z_m, w_m]``; ``other_gain`` is the
+      mean over ``n`` of R²([z_m, w_m]) − R²(z_m). Near 0 is good; clearly positive (above about
+      0.02–0.05) means shared information sits in ``w_m``. ``other_r2_z`` is the baseline R²(z_m)
+      (near 0, the gain says little). The baseline is ``z_m`` rather than the joint ``z``, which is
+      partly computed from ``n``'s own data and would hide shared information held in ``w_m``.
 
-    The ``_knn`` columns use a ``KNeighborsRegressor`` on standardised inputs, so that non-linear
-    copies are seen too; the other columns use ``RidgeCV`` on standardised inputs (linear). Look
-    at both directions: a copy such as ``w = z**2`` is invisible to the linear columns and to
-    ``r2_z_from_w_knn`` (the sign of ``z`` cannot be read back from ``w``), and shows only in
-    ``r2_w_from_z_knn``. With no dependence the kNN R² is slightly negative (about
-    ``-1/n_neighbors``), the ridge R² about 0. Compare the rows of a model with those of a baseline
-    or of another run rather than reading the absolute numbers alone.
-
-    These numbers are **lower bounds of dependence**: an R² near 0 or negative says only that no
-    linear (or, for kNN, no locally smooth) redundancy was found with the samples at hand, not
-    that ``w_m`` and ``z`` are independent. Non-linear dependence a kNN regressor cannot learn
-    from ``n`` samples, or information in the other modalities outside their top principal
-    components, goes unseen.
+    The ``_knn`` columns use a ``KNeighborsRegressor``, the others ``RidgeCV``, both on
+    standardised inputs; a non-linear copy such as ``w = z**2`` shows only in ``r2_w_from_z_knn``.
+    With no dependence the kNN R² is about ``-1/n_neighbors``, the ridge R² about 0. The numbers
+    are lower bounds of dependence: near 0 means no redundancy was found with these regressors and
+    samples, not independence (see the user guide's disentanglement page).
 
     Parameters
     ----------
@@ -255,21 +227,17 @@ def redundancy(
     )
     shared_key = keys.shared_key
     shared_prefix, private_prefix = keys.shared_prefix, keys.private_prefix
-    z = get_obsm(
-        mdata,
-        shared_key,
-        hint=(
-            "train the model (model.train() or model.write_embeddings() writes it) "
-            "or pass shared_key="
-        ),
+    hint = (
+        "train the model (model.train() or model.write_embeddings() writes it) or pass shared_key="
     )
+    z = get_obsm(mdata, shared_key, hint=hint)
     mods = resolve_modalities(
         mdata, modalities, {"shared_prefix": shared_prefix, "private_prefix": private_prefix}
     )
     folds = KFold(n_splits=n_folds, shuffle=True, random_state=random_state)
     min_n = 2 * n_folds
 
-    reps, rows = {}, {}
+    rows, pairs, targets = {}, [], {}
     for m in mods:
         z_m = modality_representation(mdata, shared_prefix, m, param="shared_prefix")
         w_m = modality_representation(mdata, private_prefix, m, param="private_prefix")
@@ -280,7 +248,6 @@ def redundancy(
                 f"modality {m!r}: {n} samples have both {shared_key!r} and "
                 f"{private_prefix + m!r}; n_folds={n_folds} needs at least {min_n}"
             )
-        reps[m] = (z_m, w_m)
         Z, W = z[have], w_m[have]
         k = min(n_neighbors, n - n // n_folds - 1)
         rows[m] = {
@@ -290,11 +257,6 @@ def redundancy(
             "r2_w_from_z_knn": _cv_r2(_knn(k), Z, W, folds),
             "n_samples": n,
         }
-
-    targets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    pairs = []
-    for m in mods:
-        z_m, w_m = reps[m]
         for other in others:
             if other == m:
                 continue
@@ -310,12 +272,10 @@ def redundancy(
             Y, present = targets[other]
             both = present_rows(z_m) & present_rows(w_m) & present
             n_both = int(both.sum())
-            if n_both < min_n or Y.shape[1] == 0:
-                r2_z = r2_zw = np.nan
-            else:
-                Yb, Zb = Y[both], z_m[both]
-                r2_z = _cv_r2(_ridge(), Zb, Yb, folds)
-                r2_zw = _cv_r2(_ridge(), np.hstack([Zb, w_m[both]]), Yb, folds)
+            r2_z = r2_zw = np.nan
+            if n_both >= min_n:
+                r2_z = _cv_r2(_ridge(), z_m[both], Y[both], folds)
+                r2_zw = _cv_r2(_ridge(), np.hstack([z_m[both], w_m[both]]), Y[both], folds)
             pairs.append((m, other, r2_z, r2_zw, r2_zw - r2_z, n_both))
 
     pair_table = pd.DataFrame(pairs, columns=list(PAIR_COLUMNS))

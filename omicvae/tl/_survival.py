@@ -14,8 +14,7 @@ from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
 from .._keys import resolve_keys
-from .._readers import resolve_random_state, survival_table, time_event
-from ._utils import get_obsm, present_rows
+from .._readers import get_obsm, present_rows, resolve_random_state, survival_table, time_event
 
 __all__ = ["CoxResult", "SurvivalResult", "survival", "survival_cox"]
 

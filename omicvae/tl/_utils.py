@@ -1,9 +1,5 @@
 """Helpers of the analysis functions: which modalities to analyse, their representations, splits
-and per-modality result tables.
-
-The readers ``ov.pl`` needs too live in :mod:`omicvae._readers` (re-exported here) and the
-embedding key names in :mod:`omicvae._keys`.
-"""
+and per-modality result tables (the readers ``ov.pl`` needs too live in :mod:`omicvae._readers`)."""
 
 from __future__ import annotations
 
@@ -14,28 +10,7 @@ import pandas as pd
 from mudata import MuData
 from sklearn.model_selection import train_test_split
 
-from .._readers import (
-    as_list,
-    get_obs_column,
-    get_obsm,
-    label_array,
-    modality_matrix,
-    present_rows,
-)
-
-__all__ = [
-    "as_list",
-    "get_obs_column",
-    "get_obsm",
-    "index_mask",
-    "label_array",
-    "modality_matrix",
-    "modality_representation",
-    "modality_table",
-    "present_rows",
-    "resolve_modalities",
-    "split_masks",
-]
+from .._readers import as_list, get_obs_column, get_obsm
 
 
 def _missing_key_hint(param: str) -> str:
