@@ -18,6 +18,13 @@ def is_barcode(value: object) -> bool:
     return isinstance(value, str) and _BARCODE.match(normalise(value)) is not None
 
 
+def _match(barcode: str) -> re.Match:
+    match = _BARCODE.match(normalise(barcode))
+    if match is None:
+        raise ValueError(f"not a TCGA barcode: {barcode!r} (expected e.g. TCGA-OR-A5J1-01A)")
+    return match
+
+
 def patient(barcode: str) -> str:
     """12-character patient barcode, e.g. ``TCGA-OR-A5J1`` for ``TCGA-OR-A5J1-01A-11R-A29S-07``.
 
@@ -26,10 +33,7 @@ def patient(barcode: str) -> str:
     ValueError
         When ``barcode`` is not a TCGA barcode.
     """
-    norm = normalise(barcode)
-    if _BARCODE.match(norm) is None:
-        raise ValueError(f"not a TCGA barcode: {barcode!r} (expected e.g. TCGA-OR-A5J1-01A)")
-    return norm[:12]
+    return _match(barcode).string[:12]
 
 
 def sample_type(barcode: str) -> str | None:
@@ -37,7 +41,4 @@ def sample_type(barcode: str) -> str | None:
 
     Returns None for a patient-level barcode, which carries no sample type.
     """
-    match = _BARCODE.match(normalise(barcode))
-    if match is None:
-        raise ValueError(f"not a TCGA barcode: {barcode!r} (expected e.g. TCGA-OR-A5J1-01A)")
-    return match.group("type")
+    return _match(barcode).group("type")

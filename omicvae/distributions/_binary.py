@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from torch.distributions import Bernoulli, Independent
 
 from ._base import Likelihood
@@ -35,6 +34,3 @@ class BernoulliLikelihood(Likelihood):
 
     def distribution(self, out, library=None):
         return Independent(Bernoulli(logits=out["logits"], validate_args=False), 1)
-
-    def mean(self, out, library=None):
-        return torch.sigmoid(out["logits"])

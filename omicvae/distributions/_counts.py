@@ -12,7 +12,7 @@ from torch import nn
 from torch.distributions import Independent, NegativeBinomial
 
 from ._base import Likelihood
-from ._checks import is_non_negative_integer, require_non_negative_integers
+from ._checks import require_non_negative_integers
 from ._registry import register_likelihood
 
 _EPS = 1e-8
@@ -57,7 +57,9 @@ class NegativeBinomialLikelihood(_LearnedDispersionCounts):
 
     @classmethod
     def infer_reason(cls, summary, image_shape):
-        return "non-negative integer counts" if is_non_negative_integer(summary) else None
+        if summary.n_negative or summary.n_non_integer:
+            return None
+        return "non-negative integer counts"
 
     @property
     def heads(self) -> dict[str, int]:

@@ -79,6 +79,3 @@ class ImageLikelihood(Likelihood):
         return Independent(
             Laplace(loc, torch.full_like(loc, self.fixed_scale), validate_args=False), 1
         )
-
-    def mean(self, out, library=None):
-        return torch.sigmoid(out["logits"])

@@ -42,8 +42,9 @@ def register_likelihood(cls: type[Likelihood]) -> type[Likelihood]:
     name = cls.name
     if not isinstance(name, str) or not name:
         raise ValueError(f"{cls.__qualname__} needs a non-empty string `name` to be registered")
-    previous = _REGISTRY.get(name)
-    if previous is not None and not _same_definition(previous, cls):
+    previous = _REGISTRY.get(name, cls)
+    # the same class defined again (a reloaded module) replaces the previous one
+    if (previous.__module__, previous.__qualname__) != (cls.__module__, cls.__qualname__):
         raise ValueError(
             f"likelihood {name!r} is already registered by {previous.__module__}."
             f"{previous.__qualname__}"
@@ -61,11 +62,6 @@ def register_likelihood(cls: type[Likelihood]) -> type[Likelihood]:
                 )
     _REGISTRY[name] = cls
     return cls
-
-
-def _same_definition(a: type, b: type) -> bool:
-    """True for the same class, or the same class defined again (a reloaded module)."""
-    return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
 
 
 def unregister_likelihood(name: str) -> None:

@@ -98,10 +98,7 @@ MAX_CATEGORIES = 12
 def discrete_codes(values: pd.Series, max_categories: int) -> pd.Series | None:
     """A numeric column as categories when it holds few distinct integers, else None.
 
-    Integer-valued numbers (``1``, ``2.0``; missing values allowed) with at most
-    ``max_categories`` distinct values are labels such as a stage 1-4 or cluster ids: they are
-    returned as a categorical Series of integers in increasing order (missing stays missing).
-    Anything else (fractions, more distinct values, non-numeric, bool) gives None.
+    The rule of the ``max_categories`` parameter of :func:`embeddings`; missing stays missing.
     """
     if max_categories < 1 or not is_numeric_dtype(values) or is_bool_dtype(values):
         return None

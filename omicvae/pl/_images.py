@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from mudata import MuData
 
 from .._readers import image_modalities, modality_matrix, resolve_random_state
-from ._utils import draw_image, finish
+from ._utils import draw_image, figure_doc, finish, subplots
 
 __all__ = ["image_grid", "swap_grid"]
 
@@ -29,6 +29,7 @@ def _as_rows(images: Any, ncols: int) -> list[np.ndarray]:
     return rows
 
 
+@figure_doc
 def image_grid(
     images: np.ndarray | Sequence[np.ndarray],
     image_shape: Sequence[int],
@@ -57,23 +58,13 @@ def image_grid(
         Figure title.
     panel_size
         Size of one image in inches.
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy:
-        ``scanpy.settings.autoshow`` (True unless changed). The figure is returned either way.
-
-    Returns
-    -------
-    The figure (also when shown).
+    {figure_doc}
     """
     rows = _as_rows(images, ncols)
     if row_labels is not None and len(row_labels) != len(rows):
         raise ValueError(f"row_labels: expected {len(rows)} labels, got {len(row_labels)}")
     width = max(len(r) for r in rows)
-    fig, axes = plt.subplots(
-        len(rows), width, figsize=(panel_size * width, panel_size * len(rows)), squeeze=False
-    )
+    fig, axes = subplots(None, len(rows), width, (panel_size * width, panel_size * len(rows)))
     for i, row in enumerate(rows):
         for j in range(width):
             ax = axes[i, j]
@@ -89,6 +80,7 @@ def image_grid(
     return finish(fig, save, show)
 
 
+@figure_doc
 def swap_grid(
     model: Any,
     mdata: MuData,
@@ -127,17 +119,9 @@ def swap_grid(
         Seed of the random choice of samples.
     panel_size
         Size of one image in inches.
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy:
-        ``scanpy.settings.autoshow`` (True unless changed). The figure is returned either way.
     seed
         Deprecated name of ``random_state`` (``FutureWarning``).
-
-    Returns
-    -------
-    The figure (also when shown).
+    {figure_doc}
     """
     random_state = resolve_random_state(random_state, seed, where="swap_grid")
     image_modalities(model, [modality], what="swap_grid")

@@ -23,7 +23,7 @@ FIGURE_DOC = """save
     Returns
     -------
     The figure (of ``ax`` when given)."""
-"""The ``save`` and ``show`` parameters and the Returns section of every plot that takes ``ax``."""
+"""The ``save`` and ``show`` parameters and the Returns section of every plot."""
 
 
 def figure_doc(func: Callable) -> Callable:
