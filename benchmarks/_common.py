@@ -125,11 +125,6 @@ def installed_version(name: str) -> str | None:
         return None
 
 
-def package_versions() -> dict:
-    """Installed versions of the packages the benchmarks touch (``None`` when absent)."""
-    return {name: installed_version(name) for name in PACKAGES}
-
-
 # --------------------------------------------------------------------------- splits
 def stratified_splits(
     names: np.ndarray, labels: np.ndarray, seeds, fractions=(0.7, 0.1, 0.2)
@@ -198,24 +193,23 @@ def modality_values(mdata, mod: str, layer: str | None = None) -> tuple[np.ndarr
     return out, have
 
 
-def write_raw(mdata, mods, layers=None, prefix: str = "X_raw_") -> list[str]:
-    """Write each modality's raw values to ``obsm[prefix + mod]`` (NaN rows where absent).
+def write_raw(mdata, mods, layers=None, transforms=None) -> list[str]:
+    """Write each modality's raw values to ``obsm["X_raw_" + mod]`` (NaN rows where absent).
 
     ``predict_labels`` standardises inside its pipeline (fit on the training rows), so this is the
-    "logistic regression on standardised raw features" baseline. With every modality complete,
-    ``obsm[prefix + "concat"]`` holds them side by side as well.
+    "logistic regression on standardised raw features" baseline. ``transforms`` (``{mod:
+    callable}``) are applied to the values first. With every modality complete,
+    ``obsm["X_raw_concat"]`` holds them side by side as well.
     """
-    layers = layers or {}
-    keys, mats = [], []
+    layers, transforms = layers or {}, transforms or {}
     for mod in mods:
         X, _ = modality_values(mdata, mod, layers.get(mod))
-        mdata.obsm[prefix + mod] = X
-        keys.append(prefix + mod)
-        mats.append(X)
-    full = np.hstack(mats)
+        mdata.obsm["X_raw_" + mod] = transforms[mod](X) if mod in transforms else X
+    keys = ["X_raw_" + mod for mod in mods]
+    full = np.hstack([mdata.obsm[k] for k in keys])
     if np.isfinite(full).all():
-        mdata.obsm[prefix + "concat"] = full
-        keys.append(prefix + "concat")
+        mdata.obsm["X_raw_concat"] = full
+        keys.append("X_raw_concat")
     return keys
 
 
@@ -346,32 +340,34 @@ def write_mofa(
     return {"key": key, "n_factors_kept": int(k), "fit_seconds": fit_s}
 
 
-def fit_vae(model_cls, full, train_names, *, setup: dict, model_kwargs: dict, train_kwargs: dict):
-    """Fit ``model_cls`` (IDMVAE / MMVAEPlus) on the training patients and embed every patient.
+def fit_vae(model_cls, full, names, *, setup: dict, model: dict, train: dict, seed, diffusion=None):
+    """Fit ``model_cls`` (IDMVAE / MMVAEPlus) on the patients ``names`` and embed every patient.
 
-    The MuData is subset to ``train_names``, registered with ``setup``, trained with
-    ``train_size=1.0`` (no internal hold-out: the benchmark's own validation split is used for model
-    selection), and the embeddings of all patients are written into ``full.obsm``.
+    The MuData is subset to ``names``, registered with ``setup``, trained with ``train_size=1.0``
+    (no internal hold-out: the benchmark's own validation split is used for model selection), with
+    ``seed`` as model and training seed and ``diffusion`` as ``diffusion_prior`` unless None; the
+    embeddings of all patients are written into ``full.obsm``.
 
     Returns
     -------
-    ``(model, seconds)`` where ``seconds`` is the training wall time.
+    The training wall time in seconds.
     """
-    sub = full[np.asarray(train_names)].copy()
+    sub = full[np.asarray(names)].copy()
     model_cls.setup_mudata(sub, **setup)
+    if diffusion is not None:
+        model = {**model, "diffusion_prior": diffusion}
     t0 = time.perf_counter()
-    model = model_cls(sub, **model_kwargs)
-    model.train(train_size=1.0, enable_progress_bar=False, **train_kwargs)
+    vae = model_cls(sub, **model, seed=seed)
+    vae.train(train_size=1.0, enable_progress_bar=False, **train, seed=seed)
     seconds = time.perf_counter() - t0
-    model.write_embeddings(full)
-    return model, seconds
+    vae.write_embeddings(full)
+    return seconds
 
 
 def embedding_record(full, model_cls) -> dict:
-    """What ``model_cls`` recorded when it last wrote embeddings into ``full`` (``fit_vae``).
+    """The record ``full.uns["idmvae"][class name]`` of the embeddings ``model_cls`` last wrote.
 
-    The record ``full.uns["idmvae"][class name]`` that ``write_embeddings`` keeps: ``key_prefix``,
-    the ``shared`` key, the per-modality keys and the hyperparameters.
+    It holds ``key_prefix``, the ``shared`` key, the per-modality keys and the hyperparameters.
     """
     return full.uns["idmvae"][model_cls.__name__]
 
@@ -381,18 +377,10 @@ def vae_prefixes(full, model_cls) -> dict:
     return {"key_prefix": str(embedding_record(full, model_cls)["key_prefix"])}
 
 
-def score(
-    full,
-    *,
-    label: str,
-    train_names,
-    eval_names,
-    representation=None,
-    keys=None,
-    modalities=None,
-    **prefixes,
-) -> dict:
-    """Score representations with ``ov.tl.predict_labels`` on one (train, eval) split.
+def score(full, label: str, split: dict, part: str, **kwargs) -> dict:
+    """``ov.tl.predict_labels`` fit on ``split["train"]`` and scored on ``split[part]``.
+
+    ``kwargs`` go to ``predict_labels`` (``representation``, ``keys``, prefixes, ``modalities``).
 
     Returns
     -------
@@ -400,14 +388,9 @@ def score(
     """
     import omicvae as ov
 
+    kwargs.setdefault("representation", [])
     res = ov.tl.predict_labels(
-        full,
-        label=label,
-        representation=representation or [],
-        keys=keys,
-        modalities=modalities,
-        splits=[(np.asarray(train_names), np.asarray(eval_names))],
-        **prefixes,
+        full, label=label, splits=[(np.asarray(split["train"]), np.asarray(split[part]))], **kwargs
     )
     return {
         row["representation"]: {
@@ -416,6 +399,167 @@ def score(
         }
         for _, row in res.per_split.iterrows()
     }
+
+
+def vae_scores(full, label: str, model_cls, split: dict, part: str) -> dict:
+    """z and z+w :func:`score` of the embeddings ``model_cls`` last wrote."""
+    prefixes = vae_prefixes(full, model_cls)
+    return score(full, label, split, part, representation=["z", "z+w"], **prefixes)
+
+
+# --------------------------------------------------------------------------- TCGA prediction
+PREVIOUS_DEFAULTS = {
+    "independence_weight": 0.0,
+    "separate_towers": False,
+    "private_reconstruction_weight": 0.0,
+}
+"""The package defaults before commit 061fc14 (one encoder trunk for z and w, no independence
+term): the "previous defaults" rows and variants."""
+PAPER_MODEL: dict = {"preset": "paper_tcga"}
+"""The published TCGA model setting exactly, whatever the package defaults are."""
+DEFAULTS_CHANGED = (
+    "The package defaults changed (separate z/w encoder towers and the independence term, "
+    "weight 10), chosen on simulations with known shared/private factors to keep shared "
+    "information out of the private codes w_m; "
+)
+"""The start of the TCGA reports' paragraph on the package defaults."""
+
+
+def defaults_protocol(tuned: str) -> str:
+    """The protocol record of the package defaults; ``tuned``: "<tuned settings> override(s)"."""
+    return (
+        "package defaults changed in commit 061fc14: separate z and w encoder "
+        "towers, the independence term (independence_weight=100) and private reconstruction "
+        "(weight 1), chosen on simulations with known shared/private factors to keep shared "
+        f"information out of w_m; the {tuned} neither; the 'previous defaults' row sets "
+        f"{PREVIOUS_DEFAULTS}; paper_tcga pins both off; MMVAE+ fixes independence_weight=0 "
+        "(separate towers as in the defaults)"
+    )
+
+
+def score_vae_rows(
+    full, split, vae_rows, rows, *, label, mods, fit_names, setup=None, layers=None, parts
+) -> None:
+    """Fit every ``(row name, class, settings, diffusion)`` of ``vae_rows`` on ``fit_names``.
+
+    Appends to ``rows[row name]`` (created on first use, with the settings) the training seconds,
+    the z / z+w scores on each of the split's ``parts`` and the redundancy of the embeddings.
+    ``setup`` holds the ``setup_mudata`` keywords where the settings carry none.
+    """
+    s = split["seed"]
+    for name, cls, cfg, diffusion in vae_rows:
+        sec = fit_vae(cls, full, fit_names, seed=s, diffusion=diffusion, **{"setup": setup, **cfg})
+        scores = {part: vae_scores(full, label, cls, split, part) for part in parts}
+        red = redundancy(full, cls, mods, layers=layers, seed=s)
+        r = rows.setdefault(
+            name,
+            {
+                "kind": "vae",
+                "class": cls.__name__,
+                "settings": {**cfg, "diffusion_prior": diffusion},
+                "per_split": [],
+            },
+        )
+        r["per_split"].append({"seed": s, "train_seconds": sec, **scores, "redundancy": red})
+        test, mean = scores["test"], red["mean"]
+        print(
+            f"[split {s}] {name}: test z {test['z']['accuracy']:.3f}/{test['z']['f1_macro']:.3f}"
+            f" z+w {test['z+w']['accuracy']:.3f}/{test['z+w']['f1_macro']:.3f} redundancy "
+            f"{mean['r2_z_from_w']:.3f}/{mean['r2_w_from_z']:.3f}/{mean['other_gain']:.3f} "
+            f"({sec:.0f} s)",
+            flush=True,
+        )
+
+
+def score_baselines(
+    full,
+    split,
+    rows,
+    *,
+    label,
+    mods,
+    fit_names,
+    layers=None,
+    transforms=None,
+    n_pca=(),
+    n_mofa=None,
+    kept_key="mofa_factors_kept",
+    **record,
+) -> None:
+    """Test scores of the linear baselines on one split, appended to ``rows`` (with ``record``).
+
+    The baselines: each raw view (after ``transforms``), all of them side by side when no patient
+    misses one, their per-omic ensemble (the averaging of z / z+w), PCA-n of the concatenation for
+    each n of ``n_pca`` and MOFA+ with ``n_mofa`` factors unless None; PCA and MOFA+ are fit on
+    ``fit_names``, the factor count MOFA+ kept is recorded under ``kept_key``.
+    """
+    single = score(full, label, split, "test", keys=write_raw(full, mods, layers, transforms))
+    base = {f"LR on raw {m}": single[f"X_raw_{m}"] for m in mods}
+    if "X_raw_concat" in single:
+        base[f"LR on raw concat ({full.obsm['X_raw_concat'].shape[1]})"] = single["X_raw_concat"]
+    base["LR on raw, per-omic ensemble"] = score(
+        full,
+        label,
+        split,
+        "test",
+        representation="z",
+        shared_prefix="X_raw_",
+        modalities=list(mods),
+    )["z"]
+    for n in n_pca:
+        key = write_pca(full, mods, fit_names, n, key=f"X_pca{n}", seed=split["seed"])
+        base[f"LR on PCA-{n} of concat"] = score(full, label, split, "test", keys=[key])[key]
+    if n_mofa is not None:
+        info = write_mofa(
+            full, mods, fit_names, n_mofa, layers=layers, transforms=transforms, seed=split["seed"]
+        )
+        mofa = score(full, label, split, "test", keys=[info["key"]])[info["key"]]
+        mofa[kept_key] = info["n_factors_kept"]
+        base[f"LR on MOFA+ factors ({n_mofa} requested)"] = mofa
+    for name, test in base.items():
+        r = rows.setdefault(name, {"kind": "baseline", "per_split": []})
+        r["per_split"].append({"seed": split["seed"], "test": {"single": test}, **record})
+    print(f"[split {split['seed']}] baselines done", flush=True)
+
+
+def add_summaries(rows: dict, parts=("test",)) -> None:
+    """``row[part + "_summary"] = {representation: summarise(...)}`` over the splits of each row."""
+    for r in rows.values():
+        for part in parts:
+            scores = [p[part] for p in r["per_split"] if p[part]]
+            reps = sorted({k for sc in scores for k in sc})
+            r[f"{part}_summary"] = {
+                rep: summarise([sc[rep] for sc in scores if sc.get(rep)]) for rep in reps
+            }
+
+
+METRIC_NAMES = {"accuracy": "acc", "f1_macro": "macro-F1", "auroc": "AUROC"}
+
+
+def prediction_header(metrics, validation: bool = False) -> list[str]:
+    """Header of :func:`prediction_table`."""
+    head = ["representation"] + [
+        f"{METRIC_NAMES[m]} {rep}" for rep in ("z", "z+w") for m in metrics
+    ]
+    return head + ["val macro-F1 z+w"] if validation else head
+
+
+def prediction_table(rows: dict, metrics, validation: bool = False) -> str:
+    """Markdown table of the rows' test summaries of z and z+w (baselines under z+w).
+
+    With ``validation``, a last column holds the validation macro-F1 of z+w of the VAE rows.
+    """
+    body = []
+    for name, r in rows.items():
+        t = r["test_summary"]
+        if r["kind"] == "vae":
+            cells = [fmt(t[rep][m]) for rep in ("z", "z+w") for m in metrics]
+            val = fmt(r["validation_summary"]["z+w"]["f1_macro"]) if validation else ""
+        else:
+            cells = [""] * len(metrics) + [fmt(t["single"][m]) for m in metrics]
+            val = "–"
+        body.append([name, *cells, val] if validation else [name, *cells])
+    return markdown_table(prediction_header(metrics, validation), body)
 
 
 # --------------------------------------------------------------------------- reporting
@@ -502,27 +646,14 @@ def header_block(title: str, meta: dict) -> str:
 
 
 def run_meta(argv, t_start: float) -> dict:
-    """Machine, versions, command line, date and wall time of the run so far."""
+    """Machine, versions of :data:`PACKAGES`, command line, date and wall time of the run so far."""
     return {
         "command": "python " + shlex.join(argv),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "wall_seconds": time.perf_counter() - t_start,
         "machine": machine_info(),
-        "versions": package_versions(),
+        "versions": {name: installed_version(name) for name in PACKAGES},
     }
-
-
-def vae_record(rows: dict, label: str, cls, cfg: dict, diffusion: bool) -> dict:
-    """The result record of a VAE row, created on first use: settings plus a list of splits."""
-    return rows.setdefault(
-        label,
-        {
-            "kind": "vae",
-            "class": cls.__name__,
-            "settings": {**cfg, "diffusion_prior": diffusion},
-            "per_split": [],
-        },
-    )
 
 
 # --------------------------------------------------------------------------- redundancy

@@ -62,11 +62,7 @@ VARIANTS: dict[str, dict] = {
     "MMVAE+": C.MMVAE_PLUS,
     "λ1 = 0": {"cross_mi_weight": 0.0},
     "λ2 = 0": {"gen_aug_weight": 0.0},
-    "no independence term, shared trunk (defaults before)": {
-        "independence_weight": 0.0,
-        "separate_towers": False,
-        "private_reconstruction_weight": 0.0,
-    },
+    "no independence term, shared trunk (defaults before)": C.PREVIOUS_DEFAULTS,
     "independence term, shared trunk": {"separate_towers": False},
     "separate towers, no independence term": {"independence_weight": 0.0},
     "independence 10, no private reconstruction (defaults until 2026-12-01)": {
@@ -379,31 +375,12 @@ def markdown(payload: dict, meta: dict) -> str:
         "modalities. Goal: " + GOAL + ".",
         "",
     ]
-    head = [
-        "variant",
-        "z→shared ↑",
-        "z→shared − true factor ↑",
-        "z→private ↓",
-        "w→private ↑",
-        "w→shared ↓",
-        "w→shared − chance, worst modality ↓",
-        "goal",
-    ]
     for scenario, variants in payload["summary"].items():
-        body = [
-            [variant, C.fmt(s["z_shared"]), C.fmt(s.get("z_shared_minus_true"))]
-            + [C.fmt(s[k]) for k in ("z_private", "w_private", "w_shared")]
-            + [C.fmt(s["w_shared_minus_chance_worst"]), _marks(payload["goal"][scenario][variant])]
-            for variant, s in variants.items()
-        ]
         any_s = next(iter(variants.values()))
         noise = payload["scenarios"][scenario]["simulate_kwargs"]["noise"]
-        mods = [f"m{i}" for i in range(len(noise))]
-        mhead = ["variant"] + [f"{m} ({kind})" for m, kind in zip(mods, noise, strict=True)]
-        mbody = [
-            [v] + [C.fmt(s[f"w_shared_minus_chance[{m}]"]) for m in mods]
-            for v, s in variants.items()
-        ]
+        per_modality = {
+            f"m{i} ({kind})": f"w_shared_minus_chance[m{i}]" for i, kind in enumerate(noise)
+        }
         lines += [
             f"## {scenario}",
             "",
@@ -415,7 +392,7 @@ def markdown(payload: dict, meta: dict) -> str:
             + _joint_ceiling_text(payload["raw_ceiling"][scenario])
             + ".",
             "",
-            C.markdown_table(head, body),
+            _variant_table(variants, MAIN_COLUMNS, payload["goal"][scenario]),
             "",
             "Goal column: w→shared / w→private / z→shared part of the goal met (✓) or not (✗), "
             "on the means over seeds (the worst modality is taken per seed, then averaged). "
@@ -424,41 +401,54 @@ def markdown(payload: dict, meta: dict) -> str:
             "",
             "w→shared − chance per modality (noise model), ↓:",
             "",
-            C.markdown_table(mhead, mbody),
+            _variant_table(variants, per_modality),
             "",
         ]
         if "standardized.z_shared" in any_s:
-            keys = ("z_shared", "w_private", "w_shared", "w_shared_minus_chance_worst")
-            shead = [
-                "variant",
-                "z→shared ↑",
-                "w→private ↑",
-                "w→shared ↓",
-                "worst w→shared − chance ↓",
-            ]
-            sbody = [
-                [v] + [C.fmt(s[f"standardized.{k}"]) for k in keys] for v, s in variants.items()
-            ]
             lines += [
                 "The same probes on standardised codes (`standardize=True`, blind to the codes' "
                 "scale, so leakage cannot hide in shrunken dimensions):",
                 "",
-                C.markdown_table(shead, sbody),
+                _variant_table(variants, STANDARDIZED_COLUMNS),
                 "",
             ]
         red_cols = [k for k in any_s if k.startswith("redundancy.")]
         if red_cols:
             shown = [k for k in red_cols if not k.endswith("_knn")][:6]
-            rhead = ["variant"] + [k.removeprefix("redundancy.") for k in shown]
-            rbody = [[v] + [C.fmt(s.get(k)) for k in shown] for v, s in variants.items()]
             lines += [
                 "`ov.tl.redundancy` mean row (label-free; near 0 is good):",
                 "",
-                C.markdown_table(rhead, rbody),
+                _variant_table(variants, {k.removeprefix("redundancy."): k for k in shown}),
                 "",
             ]
     lines += ["Variants: `" + json.dumps(payload["variants"], ensure_ascii=False) + "`", ""]
     return "\n".join(lines)
+
+
+MAIN_COLUMNS = {
+    "z→shared ↑": "z_shared",
+    "z→shared − true factor ↑": "z_shared_minus_true",
+    "z→private ↓": "z_private",
+    "w→private ↑": "w_private",
+    "w→shared ↓": "w_shared",
+    "w→shared − chance, worst modality ↓": "w_shared_minus_chance_worst",
+}
+STANDARDIZED_COLUMNS = {
+    "z→shared ↑": "standardized.z_shared",
+    "w→private ↑": "standardized.w_private",
+    "w→shared ↓": "standardized.w_shared",
+    "worst w→shared − chance ↓": "standardized.w_shared_minus_chance_worst",
+}
+
+
+def _variant_table(variants: dict, columns: dict, goal: dict | None = None) -> str:
+    """One row per variant: ``{header: summary key}`` columns (``–`` where absent), the goal marks."""
+    head = ["variant", *columns] + (["goal"] if goal else [])
+    body = [
+        [v, *(C.fmt(s.get(k)) for k in columns.values())] + ([_marks(goal[v])] if goal else [])
+        for v, s in variants.items()
+    ]
+    return C.markdown_table(head, body)
 
 
 def _marks(goal: dict) -> str:
@@ -562,26 +552,6 @@ def _joint_ceiling_text(ceiling: dict) -> str:
     return text
 
 
-def add_ceilings(json_path: Path) -> None:
-    """Recompute the raw-feature ceilings of an existing run and rewrite its report.
-
-    The ceilings need no training (a few seconds per scenario and seed), so a run made before a
-    ceiling existed can gain it (with the summary's ``z_shared_minus_true``); the JSON records
-    when (``ceilings_recomputed``).
-    """
-    payload = json.loads(Path(json_path).read_text())
-    settings = payload["settings"]
-    ceilings = _ceilings(payload["scenarios"], settings["seeds"], settings["n_obs"])
-    payload["raw_ceiling"] = _ceiling_summary(ceilings)
-    payload["ceilings_by_seed"] = ceilings
-    payload["summary"] = summarise(payload["runs"], ceilings)
-    payload["goal"] = goal_check(payload["summary"])
-    payload["ceilings_recomputed"] = C.run_meta(sys.argv, time.perf_counter())
-    C.write_json(Path(json_path), payload)
-    meta = {k: payload[k] for k in ("command", "date", "wall_seconds", "machine", "versions")}
-    Path(json_path).with_suffix(".md").write_text(markdown(payload, meta))
-
-
 def _simulator_defaults() -> dict:
     """Keyword defaults of ``ov.datasets.simulate`` (recorded with each scenario)."""
     import inspect
@@ -623,16 +593,8 @@ def main(argv=None):
     parser.add_argument(
         "--name", default="disentanglement", help="stem of the results files (disentanglement)"
     )
-    parser.add_argument(
-        "--add-ceilings",
-        metavar="JSON",
-        help="no training: recompute the raw-feature ceilings of the run in JSON and rewrite its "
-        "report",
-    )
     args = parser.parse_args(argv)
     C.quiet_environment(args.threads)
-    if args.add_ceilings:
-        return add_ceilings(Path(args.add_ceilings))
     full = {**FULL, "scenarios": tuple(SCENARIOS), "variants": tuple(VARIANTS)}
     C.resolve_options(args, full, QUICK, "disentanglement")
     return run(args, time.perf_counter())

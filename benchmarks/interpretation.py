@@ -145,34 +145,28 @@ def mofa_variance(mdata, mods, n_factors: int, quick: bool, seed: int = 0) -> di
         )
     z = np.asarray(mdata.obsm["X_mofa"], dtype=np.float64)
     loadings = np.asarray(mdata.varm["LFs"], dtype=np.float64)
-    per_factor, data = {}, {}
+
+    def r2(m, keep):
+        """R² of view ``m`` (as MOFA+ was fit on it) from the factors ``keep``."""
+        y, w = data[m]
+        return float(1 - ((y - z[:, keep] @ w[:, keep].T) ** 2).sum() / (y**2).sum())
+
+    data = {}
     for m in mods:
         position = np.asarray(mdata.varmap[m]).ravel()  # 1-based place in the view, 0: absent
         rows = np.flatnonzero(position > 0)
-        w = loadings[rows[np.argsort(position[rows])]]
         # the data MOFA+ was fit on: features centred, the view divided by its overall SD
         y = np.asarray(mdata[m].X, dtype=np.float64)
         y = y - y.mean(0)
-        y = y / y.std()
-        data[m] = (y, w)
-        total = (y**2).sum()
-        per_factor[m] = np.array(
-            [1 - ((y - np.outer(z[:, k], w[:, k])) ** 2).sum() / total for k in range(z.shape[1])]
-        )
-    active = np.vstack([per_factor[m] for m in mods]) >= 0.01
-    shared = active.sum(0) >= 2
+        data[m] = (y / y.std(), loadings[rows[np.argsort(position[rows])]])
+    per_factor = {m: np.array([r2(m, [k]) for k in range(z.shape[1])]) for m in mods}
+    shared = (np.vstack(list(per_factor.values())) >= 0.01).sum(0) >= 2
     out = {"factors": int(z.shape[1]), "shared_factors": int(shared.sum()), "views": {}}
     for m in mods:
-        y, w = data[m]
-        total = (y**2).sum()
-
-        def r2(keep, y=y, w=w, total=total):
-            return float(1 - ((y - z[:, keep] @ w[:, keep].T) ** 2).sum() / total)
-
         out["views"][m] = {
-            "all": r2(np.ones(len(shared), bool)),
-            "shared_factors": r2(shared),
-            "specific_factors": r2(~shared),
+            "all": r2(m, np.ones(len(shared), bool)),
+            "shared_factors": r2(m, shared),
+            "specific_factors": r2(m, ~shared),
             "per_factor": per_factor[m].round(4).tolist(),
         }
     return out

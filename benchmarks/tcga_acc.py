@@ -51,7 +51,7 @@ MODS = ("rna", "mirna", "cnv", "protein", "mutation")
 SEEDS = (0, 1, 2, 3, 4)
 RESOLUTIONS = (0.5, 1.0)
 CLUSTER_SEEDS = 3  # unsupervised fits on all patients per model, seeds 0..2
-TRANSFORMS = {"mirna": np.log1p}  # of the MOFA+ views (mirna holds counts)
+TRANSFORMS = {"mirna": np.log1p}  # of the raw and MOFA+ views (mirna holds counts)
 
 # Configuration "std_wide_dh128", selected on BRCA validation (tcga_brca_search.json): ACC is too
 # small (8 validation patients per split) for its own search. 92 patients fill one batch of 128, so
@@ -64,24 +64,7 @@ TUNED_MODEL = {
 }
 TRAIN = {"max_epochs": 100, "batch_size": 64, "lr": 5e-4}
 # The paper's exact TCGA row is on BRCA (tcga_brca.py): on ACC its 50 epochs at batch 128 would be
-# 50 updates, so only its model preset runs here, with ACC's likelihoods and schedule.
-PAPER_MODEL: dict = {"preset": "paper_tcga"}
-# the package defaults before commit 061fc14 (one encoder trunk for z and w, no independence term)
-PREVIOUS_DEFAULTS = {
-    "independence_weight": 0.0,
-    "separate_towers": False,
-    "private_reconstruction_weight": 0.0,
-}
-
-
-def setup_kwargs(full) -> dict:
-    """Likelihoods and layers recommended with the dataset."""
-    rec = full.uns["omicvae_dataset"]
-    return {
-        "modalities": list(MODS),
-        "likelihoods": dict(rec["likelihoods"]),
-        "layers": dict(rec.get("layers", {})),
-    }
+# 50 updates, so only its model preset (C.PAPER_MODEL) runs here, with ACC's likelihoods and schedule.
 
 
 def run(args, t0):
@@ -89,13 +72,18 @@ def run(args, t0):
 
     out = Path(args.out)
     full = ov.datasets.tcga_acc()
-    setup = setup_kwargs(full)
+    rec = full.uns["omicvae_dataset"]  # the likelihoods and layers recommended with the data
+    setup = {
+        "modalities": list(MODS),
+        "likelihoods": dict(rec["likelihoods"]),
+        "layers": dict(rec.get("layers", {})),
+    }
     train = dict(TRAIN, max_epochs=2) if args.quick else dict(TRAIN)
     seeds = SEEDS[:1] if args.quick else SEEDS[: args.n_splits]
     settings = {
         "tuned": {"model": dict(TUNED_MODEL), "train": train},
-        "previous_defaults": {"model": {**TUNED_MODEL, **PREVIOUS_DEFAULTS}, "train": train},
-        "paper": {"model": dict(PAPER_MODEL), "train": train},
+        "previous_defaults": {"model": {**TUNED_MODEL, **C.PREVIOUS_DEFAULTS}, "train": train},
+        "paper": {"model": dict(C.PAPER_MODEL), "train": train},
         "mofa_factors": args.mofa_factors,
     }
     tuned = settings["tuned"]
@@ -123,13 +111,21 @@ def run(args, t0):
         full.obs_names[lab].to_numpy(), y[lab].astype(str).to_numpy(), seeds
     )
     rows: dict[str, dict] = {}
+    n_mofa = None if args.no_mofa else args.mofa_factors
     for split in splits:
-        _predict_split(full, split, unlabelled, setup, vae_rows, rows, args)
-    for r in rows.values():
-        reps = sorted({k for p in r["per_split"] for k in p["test"]})
-        r["test_summary"] = {
-            rep: C.summarise([p["test"][rep] for p in r["per_split"]]) for rep in reps
-        }
+        fit_names = np.sort(np.concatenate([split["train"], unlabelled]))
+        kwargs = {"label": LABEL, "mods": MODS, "fit_names": fit_names, "layers": setup["layers"]}
+        C.score_vae_rows(full, split, vae_rows, rows, setup=setup, parts=("test",), **kwargs)
+        C.score_baselines(
+            full,
+            split,
+            rows,
+            transforms=TRANSFORMS,
+            n_mofa=n_mofa,
+            kept_key="factors_kept",
+            **kwargs,
+        )
+    C.add_summaries(rows)
     clustering = _clustering(full, setup, cl_rows, args)
 
     meta = C.run_meta(sys.argv, t0)
@@ -149,82 +145,13 @@ def run(args, t0):
     print(md)
 
 
-def _fit(cls, full, names, setup, cfg, diffusion, seed) -> float:
-    """``C.fit_vae`` of one row's settings on ``names`` (seeded); returns the training seconds."""
-    model_kwargs = dict(cfg["model"], seed=seed)
-    if diffusion is not None:
-        model_kwargs["diffusion_prior"] = diffusion
-    train_kwargs = dict(cfg["train"], seed=seed)
-    _, seconds = C.fit_vae(
-        cls, full, names, setup=setup, model_kwargs=model_kwargs, train_kwargs=train_kwargs
-    )
-    return seconds
-
-
-def _test_scores(full, split, **kwargs) -> dict:
-    """``C.score`` of the label on the split's test patients (classifier fit on its train part)."""
-    return C.score(
-        full, label=LABEL, train_names=split["train"], eval_names=split["test"], **kwargs
-    )
-
-
-def _predict_split(full, split, unlabelled, setup, vae_rows, rows, args) -> None:
-    """Fit and score every VAE row and the baselines on one split; append to ``rows``."""
-    s = split["seed"]
-    fit_names = np.sort(np.concatenate([split["train"], unlabelled]))
-    for label, cls, cfg, diff in vae_rows:
-        sec = _fit(cls, full, fit_names, setup, cfg, diff, s)
-        test = _test_scores(full, split, representation=["z", "z+w"], **C.vae_prefixes(full, cls))
-        red = C.redundancy(full, cls, MODS, layers=setup["layers"], seed=s)
-        r = C.vae_record(rows, label, cls, cfg, diff)
-        r["per_split"].append({"seed": s, "train_seconds": sec, "test": test, "redundancy": red})
-        print(
-            f"[split {s}] {label}: z {test['z']['accuracy']:.3f}/{test['z']['f1_macro']:.3f}"
-            f" z+w {test['z+w']['accuracy']:.3f}/{test['z+w']['f1_macro']:.3f} redundancy "
-            f"{red['mean']['r2_z_from_w']:.3f}/{red['mean']['r2_w_from_z']:.3f}/"
-            f"{red['mean']['other_gain']:.3f} ({sec:.0f} s)",
-            flush=True,
-        )
-    for label, test in _baselines(full, split, fit_names, setup["layers"], args).items():
-        r = rows.setdefault(label, {"kind": "baseline", "per_split": []})
-        r["per_split"].append({"seed": s, "test": {"single": test}})
-    print(f"[split {s}] baselines done", flush=True)
-
-
-def _baselines(full, split, fit_names, layers, args) -> dict:
-    """Test scores of raw views (single, and ensembled like z) and of MOFA+ fit on ``fit_names``."""
-    keys = C.write_raw(full, MODS, layers=layers)
-    full.obsm["X_raw_mirna"] = np.log1p(full.obsm["X_raw_mirna"])
-    single = _test_scores(full, split, keys=keys)
-    ens = _test_scores(
-        full, split, representation="z", shared_prefix="X_raw_", modalities=list(MODS)
-    )
-    base = {f"LR on raw {m}": single[f"X_raw_{m}"] for m in MODS}
-    base["LR on raw, per-omic ensemble"] = ens["z"]
-    if not args.no_mofa:
-        info = C.write_mofa(
-            full,
-            MODS,
-            fit_names,
-            args.mofa_factors,
-            layers=layers,
-            transforms=TRANSFORMS,
-            key="X_mofa_factors",
-            seed=split["seed"],
-        )
-        mofa = _test_scores(full, split, keys=["X_mofa_factors"])["X_mofa_factors"]
-        mofa["factors_kept"] = info["n_factors_kept"]
-        base[f"LR on MOFA+ factors ({args.mofa_factors} requested)"] = mofa
-    return base
-
-
 def _clustering(full, setup, cl_rows, args) -> dict:
     """Leiden clusters and survival of fits on all patients, per seed, with their summaries."""
     clustering: dict[str, dict] = {}
     all_names = full.obs_names.to_numpy()
     for s in SEEDS[: 1 if args.quick else args.cluster_seeds]:
         for label, cls, cfg, diff in cl_rows:
-            _fit(cls, full, all_names, setup, cfg, diff, s)
+            C.fit_vae(cls, full, all_names, setup=setup, seed=s, diffusion=diff, **cfg)
             key = C.embedding_record(full, cls)["shared"]
             _cluster_record(full, clustering, label, key, s)
         if not args.no_mofa:
@@ -315,12 +242,7 @@ def _protocol(args, setup, seeds) -> dict:
         f"0-{(1 if args.quick else args.cluster_seeds) - 1}); ov.tl.cluster "
         f"(leiden, 15 neighbours) at resolutions {list(RESOLUTIONS)}; "
         "ov.tl.survival log-rank across clusters",
-        "defaults": "package defaults changed in commit 061fc14: separate z and w encoder "
-        "towers, the independence term (independence_weight=100) and private reconstruction (weight 1), chosen on simulations "
-        "with known shared/private factors to keep shared information out of w_m; the "
-        "BRCA-selected settings override neither; the 'previous defaults' row sets "
-        f"{PREVIOUS_DEFAULTS}; paper_tcga pins both off; MMVAE+ fixes independence_weight=0 "
-        "(separate towers as in the defaults)",
+        "defaults": C.defaults_protocol("BRCA-selected settings override"),
         "redundancy": "ov.tl.redundancy (5-fold ridge / kNN, 10 PCs of each other modality, "
         "the setup's layers) of each prediction fit on the embeddings of all 92 patients "
         "(the fit's patients plus the split's validation and test patients embedded "
@@ -330,17 +252,7 @@ def _protocol(args, setup, seeds) -> dict:
 
 
 def markdown(payload, meta) -> str:
-    metrics = ("accuracy", "f1_macro", "auroc")
-    reps = ("z", "z+w")
-    head = ["representation"] + [f"{m} {rep}" for rep in reps for m in ("acc", "macro-F1", "AUROC")]
-    body = []
-    for label, r in payload["prediction"].items():
-        t = r["test_summary"]
-        if r["kind"] == "vae":
-            cells = [C.fmt(t[rep][m]) for rep in reps for m in metrics]
-        else:
-            cells = ["", "", ""] + [C.fmt(t["single"][m]) for m in metrics]
-        body.append([label, *cells])
+    """The report of a results payload (``meta``: its run record)."""
     cl_head = (
         ["embedding", "resolution", "clusters"]
         + [f"ARI / NMI {c}" for c in SUBTYPES]
@@ -366,24 +278,17 @@ def markdown(payload, meta) -> str:
             ),
             f"Splits: {p['splits']}. Fitting: {p['fitting']}. Classifier: {p['classifier']}.",
             "",
-            "The package defaults changed (separate z/w encoder towers and the independence term, "
-            "weight 10), chosen on simulations with known shared/private factors to keep shared "
-            "information out of the private codes w_m; the BRCA-selected rows (prediction and "
-            "clustering) run with them. The prediction part adds the previous defaults and the "
-            "paper_tcga model preset on the same splits."
-            if "defaults" in p
-            else "",
+            C.DEFAULTS_CHANGED + "the BRCA-selected rows (prediction and clustering) run with "
+            "them. The prediction part adds the previous defaults and the paper_tcga model preset "
+            "on the same splits.",
             "",
             "## C1A vs C1B, test patients (mean ± std over splits)",
             "",
             "Baseline rows have a single representation; their scores are listed under z+w.",
             "",
-            C.markdown_table(head, body),
+            C.prediction_table(payload["prediction"], ("accuracy", "f1_macro", "auroc")),
             "",
-            C.redundancy_table(
-                {k: r for k, r in payload["prediction"].items() if r["kind"] == "vae"},
-                note=p.get("redundancy", ""),
-            ),
+            C.redundancy_table(payload["prediction"], note=p["redundancy"]),
             f"## Leiden clusters of the shared embedding ({p['clustering']})",
             "",
             "ARI / NMI are means over the seeds; clusters lists the count per seed.",

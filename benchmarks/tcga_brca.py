@@ -49,15 +49,7 @@ SEEDS = (0, 1, 2, 3, 4)  # of the final table and of the search
 # The paper's TCGA setting (method.md §3): Laplace with learned scale, z 16 / w 32, λ1 10, λ2 1e-3,
 # diffusion 0.1, β 2.5, MLP 128-64 / 64-128, Adam 5e-4, batch 128, 50 epochs, raw inputs.
 PAPER_SETUP = {"likelihoods": {m: "laplace" for m in MODS}}
-# the published setting exactly, whatever the package defaults are (they were chosen by this benchmark)
-PAPER_MODEL: dict = {"preset": "paper_tcga"}
 PAPER_TRAIN = {"max_epochs": 50, "batch_size": 128, "lr": 5e-4}
-# the package defaults before commit 061fc14 (one encoder trunk for z and w, no independence term)
-PREVIOUS_DEFAULTS = {
-    "independence_weight": 0.0,
-    "separate_towers": False,
-    "private_reconstruction_weight": 0.0,
-}
 
 # Hyper-parameter search: every configuration is a diff on BASE (its setup / model / train parts).
 BASE = {
@@ -142,32 +134,6 @@ def _load_splits(seeds) -> tuple:
     return full, C.stratified_splits(full.obs_names.to_numpy(), labels, seeds)
 
 
-def _fit(model_cls, full, split, cfg, seed, diffusion=None) -> float:
-    """Train one VAE on the split's training patients (embedding all); returns the seconds."""
-    model_kwargs = dict(cfg["model"])
-    if diffusion is not None:
-        model_kwargs["diffusion_prior"] = diffusion
-    _, seconds = C.fit_vae(
-        model_cls,
-        full,
-        split["train"],
-        setup=cfg["setup"],
-        model_kwargs={**model_kwargs, "seed": seed},
-        train_kwargs={**cfg["train"], "seed": seed},
-    )
-    return seconds
-
-
-def _score(full, split, part, **kwargs) -> dict:
-    """``C.score`` of PAM50 on the split's ``part`` (classifier fit on its training patients)."""
-    return C.score(full, label=LABEL, train_names=split["train"], eval_names=split[part], **kwargs)
-
-
-def _vae_score(full, model_cls, split, part) -> dict:
-    """z / z+w scores of the embeddings ``model_cls`` last wrote."""
-    return _score(full, split, part, representation=["z", "z+w"], **C.vae_prefixes(full, model_cls))
-
-
 def run_search(args, t0):
     import omicvae as ov
 
@@ -186,8 +152,8 @@ def run_search(args, t0):
             cfg["train"]["max_epochs"] = 2
         per = []
         for split in splits:
-            sec = _fit(ov.IDMVAE, full, split, cfg, split["seed"])
-            sc = _vae_score(full, ov.IDMVAE, split, "validation")
+            sec = C.fit_vae(ov.IDMVAE, full, split["train"], seed=split["seed"], **cfg)
+            sc = C.vae_scores(full, LABEL, ov.IDMVAE, split, "validation")
             scores = {f"{rep}_{k}": v[k] for rep, v in sc.items() for k in ("accuracy", "f1_macro")}
             per.append({"seed": split["seed"], "seconds": sec, **scores})
         rec = {"name": name, "diff": SEARCH[name], "resolved": cfg, "per_split": per}
@@ -225,26 +191,6 @@ def _write_search(path, records, t0, seeds):
     )
 
 
-def baselines(full, split, eval_part, n_pca, n_mofa, seed, do_mofa=True):
-    """Scores of the linear baselines on one split (all fitted on the training patients)."""
-    sc = _score(full, split, eval_part, keys=C.write_raw(full, MODS))
-    out = {f"LR on raw {m}": sc[f"X_raw_{m}"] for m in MODS}
-    out["LR on raw concat (700)"] = sc["X_raw_concat"]
-    # ensemble of the three raw views through the same averaging as z / z+w
-    out["LR on raw, per-omic ensemble"] = _score(
-        full, split, eval_part, representation="z", shared_prefix="X_raw_", modalities=list(MODS)
-    )["z"]
-    for n in n_pca:
-        key = C.write_pca(full, MODS, split["train"], n, key=f"X_pca{n}", seed=seed)
-        out[f"LR on PCA-{n} of concat"] = _score(full, split, eval_part, keys=[key])[key]
-    if do_mofa:
-        info = C.write_mofa(full, MODS, split["train"], n_mofa, key="X_mofa_factors", seed=seed)
-        r = _score(full, split, eval_part, keys=["X_mofa_factors"])["X_mofa_factors"]
-        r["mofa_factors_kept"] = info["n_factors_kept"]
-        out[f"LR on MOFA+ factors ({n_mofa} requested)"] = r
-    return out
-
-
 def _selected(args) -> str:
     """``--config``, else the configuration the search in ``--out`` selected, else normal_std."""
     search_path = Path(args.out) / "tcga_brca_search.json"
@@ -263,12 +209,12 @@ def run_final(args, t0):
         tuned["train"]["max_epochs"] = 2
     previous = {
         "setup": tuned["setup"],
-        "model": {**tuned["model"], **PREVIOUS_DEFAULTS},
+        "model": {**tuned["model"], **C.PREVIOUS_DEFAULTS},
         "train": dict(tuned["train"]),
     }
     paper = {
         "setup": PAPER_SETUP,
-        "model": dict(PAPER_MODEL),
+        "model": dict(C.PAPER_MODEL),
         "train": dict(PAPER_TRAIN, max_epochs=2 if args.quick else 50),
     }
     # MMVAE+ fixes its loss weights; a configuration that sets one of them is tried without it
@@ -292,17 +238,13 @@ def run_final(args, t0):
     seeds = SEEDS[:1] if args.quick else SEEDS[: args.n_splits]
     full, splits = _load_splits(seeds)
     rows: dict[str, dict] = {}
+    n_mofa = None if args.no_mofa else args.mofa_factors
+    n_pca = (16,) if args.quick else (16, 32, 64)
     for split in splits:
-        _final_split(full, split, vae_rows, rows, args)
-    for r in rows.values():
-        for part in ("test", "validation"):
-            reps = sorted({k for p in r["per_split"] for k in (p[part] or {})})
-            r[f"{part}_summary"] = {
-                rep: C.summarise(
-                    [p[part][rep] for p in r["per_split"] if p[part] and p[part].get(rep)]
-                )
-                for rep in reps
-            }
+        kwargs = {"label": LABEL, "mods": MODS, "fit_names": split["train"]}
+        C.score_vae_rows(full, split, vae_rows, rows, parts=("test", "validation"), **kwargs)
+        C.score_baselines(full, split, rows, n_pca=n_pca, n_mofa=n_mofa, validation=None, **kwargs)
+    C.add_summaries(rows, ("test", "validation"))
     meta = C.run_meta(sys.argv, t0)
     payload = {
         **meta,
@@ -323,36 +265,6 @@ def run_final(args, t0):
     print(md)
 
 
-def _final_split(full, split, vae_rows, rows, args) -> None:
-    """Test (and validation) scores of every VAE row and baseline on one split, into ``rows``."""
-    s = split["seed"]
-    for label, cls, cfg, diff in vae_rows:
-        t1 = time.perf_counter()
-        sec = _fit(cls, full, split, cfg, s, diffusion=diff)
-        test = _vae_score(full, cls, split, "test")
-        red = C.redundancy(full, cls, MODS, seed=s)
-        val = _vae_score(full, cls, split, "validation")
-        r = C.vae_record(rows, label, cls, cfg, diff)
-        r["per_split"].append(
-            {"seed": s, "train_seconds": sec, "test": test, "validation": val, "redundancy": red}
-        )
-        print(
-            f"[split {s}] {label}: test z {test['z']['accuracy']:.3f}/"
-            f"{test['z']['f1_macro']:.3f} z+w {test['z+w']['accuracy']:.3f}/"
-            f"{test['z+w']['f1_macro']:.3f} redundancy "
-            f"{red['mean']['r2_z_from_w']:.3f}/{red['mean']['r2_w_from_z']:.3f}/"
-            f"{red['mean']['other_gain']:.3f} ({time.perf_counter() - t1:.0f} s)",
-            flush=True,
-        )
-    t1 = time.perf_counter()
-    n_pca = (16,) if args.quick else (16, 32, 64)
-    base = baselines(full, split, "test", n_pca, args.mofa_factors, s, do_mofa=not args.no_mofa)
-    for label, test in base.items():
-        r = rows.setdefault(label, {"kind": "baseline", "per_split": []})
-        r["per_split"].append({"seed": s, "test": {"single": test}, "validation": None})
-    print(f"[split {s}] baselines done ({time.perf_counter() - t1:.0f} s)", flush=True)
-
-
 def _protocol(args, seeds, chosen) -> dict:
     """The protocol record of the results file."""
     return {
@@ -370,12 +282,7 @@ def _protocol(args, seeds, chosen) -> dict:
         "views not rescaled, fast convergence; fit on training patients",
         "selection": f"configuration '{chosen}' selected on validation macro-F1 (z+w) in "
         "tcga_brca_search.json",
-        "defaults": "package defaults changed in commit 061fc14: separate z and w encoder "
-        "towers, the independence term (independence_weight=100) and private reconstruction (weight 1), chosen on simulations "
-        "with known shared/private factors to keep shared information out of w_m; the "
-        "selected configuration overrides neither; the 'previous defaults' row sets "
-        f"{PREVIOUS_DEFAULTS}; paper_tcga pins both off; MMVAE+ fixes independence_weight=0 "
-        "(separate towers as in the defaults)",
+        "defaults": C.defaults_protocol("selected configuration overrides"),
         "redundancy": "ov.tl.redundancy (5-fold ridge / kNN, 10 PCs of each other modality) "
         "of each VAE fit on the embeddings of all 769 patients (training patients of the "
         "split plus its validation and test patients embedded afterwards); mean row = mean "
@@ -383,14 +290,7 @@ def _protocol(args, seeds, chosen) -> dict:
     }
 
 
-def rebuild_markdown(args):
-    """Regenerate ``tcga_brca.md`` from the JSON files of a finished run (no training)."""
-    out = Path(args.out)
-    payload = C.json.loads((out / "tcga_brca.json").read_text())
-    payload["_out"] = str(out)
-    (out / "tcga_brca.md").write_text(markdown(payload, payload))
-
-
+METRICS = ("accuracy", "f1_macro")
 ANCHORS = [
     ("IDMVAE (paper's research code, kPCA inputs)", (0.792, 0.604), (0.799, 0.621)),
     ("MMVAE+ (paper's research code, kPCA inputs)", (0.699, 0.374), (0.739, 0.469)),
@@ -401,23 +301,7 @@ ANCHORS = [
 
 
 def markdown(payload: dict, meta: dict) -> str:
-    header = [
-        "representation",
-        "acc z",
-        "macro-F1 z",
-        "acc z+w",
-        "macro-F1 z+w",
-        "val macro-F1 z+w",
-    ]
-    body = []
-    for label, r in payload["rows"].items():
-        t = r["test_summary"]
-        if r["kind"] == "vae":
-            cells = [C.fmt(t[rep][m]) for rep in ("z", "z+w") for m in ("accuracy", "f1_macro")]
-            body.append([label, *cells, C.fmt(r["validation_summary"]["z+w"]["f1_macro"])])
-        else:
-            s = t["single"]
-            body.append([label, "", "", C.fmt(s["accuracy"]), C.fmt(s["f1_macro"]), "–"])
+    """The report of a results payload (``meta``: its run record)."""
 
     def pair(scores):
         return [f"{v:.3f}" for v in scores] if scores else ["", ""]
@@ -434,26 +318,19 @@ def markdown(payload: dict, meta: dict) -> str:
             f"Splits: {p['splits']}. Fitting: {p['fitting']}. Classifier: {p['classifier']}. "
             f"Selection: {p['selection']}.",
             "",
-            "The package defaults changed (separate z/w encoder towers and the independence term, "
-            "weight 10), chosen on simulations with known shared/private factors to keep shared "
-            "information out of the private codes w_m; the selected row runs with them, the "
-            "'previous defaults' row is the same configuration with both off, on the same splits."
-            if "defaults" in p
-            else "",
+            C.DEFAULTS_CHANGED + "the selected row runs with them, the 'previous defaults' row "
+            "is the same configuration with both off, on the same splits.",
             "",
             "Baseline rows have a single representation; their scores are listed under z+w. Baselines "
             "are not tuned (no validation column): every PCA size tried is listed.",
             "",
-            C.markdown_table(header, body),
+            C.prediction_table(payload["rows"], METRICS, validation=True),
             "",
-            C.redundancy_table(
-                {k: r for k, r in payload["rows"].items() if r["kind"] == "vae"},
-                note=p.get("redundancy", ""),
-            ),
+            C.redundancy_table(payload["rows"], note=p["redundancy"]),
             "Anchors measured with the paper's research code on this cohort (reference only; not "
             "produced by this script):",
             "",
-            C.markdown_table(header, anchor_rows),
+            C.markdown_table(C.prediction_header(METRICS, validation=True), anchor_rows),
             "",
             f"Selected settings: `{_dumps(payload['selected_settings'])}`",
             "",
@@ -522,8 +399,11 @@ def main(argv=None):
         help="rebuild tcga_brca.md from the JSON results, no training",
     )
     args = parser.parse_args(argv)
-    if args.markdown_only:
-        return rebuild_markdown(args)
+    if args.markdown_only:  # no training: the report of the JSON files of a finished run
+        payload = C.json.loads((Path(args.out) / "tcga_brca.json").read_text())
+        payload["_out"] = args.out
+        (Path(args.out) / "tcga_brca.md").write_text(markdown(payload, payload))
+        return
     C.quiet_environment()
     t0 = time.perf_counter()
     Path(args.out).mkdir(parents=True, exist_ok=True)
