@@ -326,8 +326,8 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise UsageError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
 
 
-def _run(args: argparse.Namespace, mdata, **config) -> int:
-    """Run the pipeline on ``mdata`` with the options of ``args`` and the sub-command's ``config``."""
+def _run(args: argparse.Namespace, mdata, **command_settings) -> int:
+    """Run the pipeline on ``mdata`` with the options of ``args`` and the sub-command's settings."""
     from ._pipeline import PipelineConfig, run_pipeline
 
     # the options IDMVAE.train takes under their own names
@@ -342,7 +342,7 @@ def _run(args: argparse.Namespace, mdata, **config) -> int:
         train=train,
         resolution=args.resolution,
         save_model=args.save_model,
-        **config,
+        **command_settings,
     )
     run_pipeline(mdata, config, start=args.start)
     return 0

@@ -4,8 +4,10 @@
 :func:`write_setup` records in ``mdata.uns[SETUP_UNS_KEY]`` and :func:`read_setup` reads back.
 :func:`build_tensors` checks a MuData against a registry and converts it into
 :class:`MultiModalTensors`, aligned on ``mdata.obs_names``; :class:`MultiModalDataset` serves
-batches of them to a DataLoader (``collate_batch``). Library sizes of count modalities are computed
-in ``_library`` only; :func:`split_indices` draws a model's training and validation samples.
+batches of them to a DataLoader (``collate_batch``). :func:`get_matrix` reads a modality's values
+(``X`` or a layer). Library sizes of count modalities are computed in ``_library`` only
+(:func:`library_rows`, :func:`typical_library`, :func:`draw_library`); :func:`split_indices` draws a
+model's training and validation samples.
 """
 
 from ._access import get_matrix

@@ -302,8 +302,8 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
         accelerator, devices, strategy
             Passed to :class:`lightning.pytorch.Trainer` (``strategy="ddp"`` for several GPUs or nodes).
         train_size
-            Fraction of samples used for training; the rest is the validation split (1: none,
-            the default of the ``omicvae`` command).
+            Fraction of samples used for training; the rest is the validation split (1: no
+            validation split; the ``omicvae`` command uses 1).
         early_stopping, early_stopping_patience
             Stop when the validation loss has not improved for this many epochs.
         seed
@@ -423,7 +423,9 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
         )
 
     # ------------------------------------------------------------------ inference
-    _posterior = posterior_arrays  # (mdata, indices, batch_size) -> means, scales and mask
+    def _posterior(self, mdata, indices, batch_size):
+        """Posterior means and scales of every modality and the mask (see :func:`posterior_arrays`)."""
+        return posterior_arrays(self, mdata, indices, batch_size)
 
     def _modality_index(self, modality: str) -> int:
         names = self.registry.modality_names()
