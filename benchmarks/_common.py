@@ -80,10 +80,16 @@ def resolve_options(args, full: dict, quick: dict, name: str) -> None:
     for key, value in ({**full, **quick} if args.quick else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    if args.out is None:
-        quick_dir = Path(tempfile.gettempdir()) / f"omicvae-{name}-quick"
-        args.out = str(quick_dir if args.quick else RESULTS)
-    Path(args.out).mkdir(parents=True, exist_ok=True)
+    args.out = str(output_folder(args.out, args.quick, name))
+
+
+def output_folder(out, quick: bool, name: str) -> Path:
+    """``out`` if given, else :data:`RESULTS`, or under ``--quick`` ``omicvae-<name>-quick`` in the
+    temp folder (a smoke run never overwrites committed results); the folder is created."""
+    if out is None:
+        out = Path(tempfile.gettempdir()) / f"omicvae-{name}-quick" if quick else RESULTS
+    Path(out).mkdir(parents=True, exist_ok=True)
+    return Path(out)
 
 
 def _git(*args: str) -> str:
@@ -418,9 +424,9 @@ term): the "previous defaults" rows and variants."""
 PAPER_MODEL: dict = {"preset": "paper_tcga"}
 """The published TCGA model setting exactly, whatever the package defaults are."""
 DEFAULTS_CHANGED = (
-    "The package defaults changed (separate z/w encoder towers and the independence term, "
-    "weight 10), chosen on simulations with known shared/private factors to keep shared "
-    "information out of the private codes w_m; "
+    "The package defaults changed (separate z/w encoder towers, the independence term with "
+    "weight 100 and private reconstruction with weight 1), chosen on simulations with known "
+    "shared/private factors to keep shared information out of the private codes w_m; "
 )
 """The start of the TCGA reports' paragraph on the package defaults."""
 
@@ -448,7 +454,16 @@ def score_vae_rows(
     """
     s = split["seed"]
     for name, cls, cfg, diffusion in vae_rows:
-        sec = fit_vae(cls, full, fit_names, seed=s, diffusion=diffusion, **{"setup": setup, **cfg})
+        sec = fit_vae(
+            cls,
+            full,
+            fit_names,
+            setup=cfg.get("setup", setup),
+            model=cfg["model"],
+            train=cfg["train"],
+            seed=s,
+            diffusion=diffusion,
+        )
         scores = {part: vae_scores(full, label, cls, split, part) for part in parts}
         red = redundancy(full, cls, mods, layers=layers, seed=s)
         r = rows.setdefault(
@@ -484,14 +499,15 @@ def score_baselines(
     n_pca=(),
     n_mofa=None,
     kept_key="mofa_factors_kept",
-    **record,
+    record=None,
 ) -> None:
     """Test scores of the linear baselines on one split, appended to ``rows`` (with ``record``).
 
     The baselines: each raw view (after ``transforms``), all of them side by side when no patient
     misses one, their per-omic ensemble (the averaging of z / z+w), PCA-n of the concatenation for
     each n of ``n_pca`` and MOFA+ with ``n_mofa`` factors unless None; PCA and MOFA+ are fit on
-    ``fit_names``, the factor count MOFA+ kept is recorded under ``kept_key``.
+    ``fit_names``, the factor count MOFA+ kept is recorded under ``kept_key`` (the ACC and BRCA
+    results name it differently). ``record``: more entries of each split's record.
     """
     single = score(full, label, split, "test", keys=write_raw(full, mods, layers, transforms))
     base = {f"LR on raw {m}": single[f"X_raw_{m}"] for m in mods}
@@ -507,7 +523,7 @@ def score_baselines(
         modalities=list(mods),
     )["z"]
     for n in n_pca:
-        key = write_pca(full, mods, fit_names, n, key=f"X_pca{n}", seed=split["seed"])
+        key = write_pca(full, mods, fit_names, n, layers, key=f"X_pca{n}", seed=split["seed"])
         base[f"LR on PCA-{n} of concat"] = score(full, label, split, "test", keys=[key])[key]
     if n_mofa is not None:
         info = write_mofa(
@@ -518,7 +534,7 @@ def score_baselines(
         base[f"LR on MOFA+ factors ({n_mofa} requested)"] = mofa
     for name, test in base.items():
         r = rows.setdefault(name, {"kind": "baseline", "per_split": []})
-        r["per_split"].append({"seed": split["seed"], "test": {"single": test}, **record})
+        r["per_split"].append({"seed": split["seed"], "test": {"single": test}, **(record or {})})
     print(f"[split {split['seed']}] baselines done", flush=True)
 
 

@@ -62,7 +62,7 @@ VARIANTS: dict[str, dict] = {
     "MMVAE+": C.MMVAE_PLUS,
     "λ1 = 0": {"cross_mi_weight": 0.0},
     "λ2 = 0": {"gen_aug_weight": 0.0},
-    "no independence term, shared trunk (defaults before)": C.PREVIOUS_DEFAULTS,
+    "no independence term, shared trunk (defaults before)": dict(C.PREVIOUS_DEFAULTS),
     "independence term, shared trunk": {"separate_towers": False},
     "separate towers, no independence term": {"independence_weight": 0.0},
     "independence 10, no private reconstruction (defaults until 2026-12-01)": {

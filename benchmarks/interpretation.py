@@ -366,9 +366,10 @@ def markdown(result: dict, meta: dict) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=C.RESULTS)
+    parser.add_argument("--out", type=Path, help="default: results/, a temp folder with --quick")
     parser.add_argument("--quick", action="store_true", help="5 epochs, 5 MOFA+ iterations (smoke)")
     args = parser.parse_args(argv)
+    args.out = C.output_folder(args.out, args.quick, "interpretation")
     t_start = time.perf_counter()
     C.quiet_environment()
     import omicvae as ov
@@ -378,7 +379,6 @@ def main(argv=None) -> None:
         sys.argv if argv is None else ["benchmarks/interpretation.py", *argv], t_start
     )
     result["meta"] = meta
-    args.out.mkdir(parents=True, exist_ok=True)
     C.write_json(args.out / "interpretation.json", result)
     (args.out / "interpretation.md").write_text(markdown(result, meta))
 

@@ -67,7 +67,7 @@ BATCH_SIZE = 128
 FULL = {"epochs": 50, "seeds": (0, 1, 2)}
 # Quick mode skips MOFA+ (its fit alone takes about 100 s): about 80 s on that machine.
 QUICK = {"epochs": 2, "seeds": (0,)}
-REDUNDANCY_COLUMNS = ("r2_z_from_w", "other_gain")
+REDUNDANCY_SHOWN = ("r2_z_from_w", "other_gain")
 
 
 def probe(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray):
@@ -229,7 +229,7 @@ def summarise(runs: list[dict], baselines: list[dict]) -> dict:
         for v in group[0]["z_views"]:
             s[f"z[{v}]"] = C.mean_std(r["z_views"][v] for r in group)
             s[f"w[{v}]"] = C.mean_std(r["w_views"][v] for r in group)
-        for col in REDUNDANCY_COLUMNS:
+        for col in REDUNDANCY_SHOWN:
             s[f"redundancy.{col}"] = C.mean_std((r["redundancy"] or {}).get(col) for r in group)
         s["dims"] = group[0]["dims"]
         s["n_splits"] = len(group)
@@ -259,7 +259,7 @@ def markdown(payload: dict, meta: dict) -> str:
         "other_gain ↓",
         "fit s",
     ]
-    cols = ["z", "z_view_mean", "w_view_mean", *(f"redundancy.{c}" for c in REDUNDANCY_COLUMNS)]
+    cols = ["z", "z_view_mean", "w_view_mean", *(f"redundancy.{c}" for c in REDUNDANCY_SHOWN)]
     body = [
         [variant, f"z {s['dims']['z']}, w {s['dims']['w']}/view", *(C.fmt(s[k]) for k in cols)]
         + [f"{s['train_seconds'][0]:.0f}"]
@@ -343,7 +343,7 @@ def run(args, t_start: float) -> dict:
             print(
                 f"[split {seed} | {variant}] z {rec['z']:.3f}  z_m {rec['z_view_mean']:.3f}  "
                 f"w_m {rec['w_view_mean']:.3f}  "
-                + "  ".join(f"{k} {red.get(k, float('nan')):.3f}" for k in REDUNDANCY_COLUMNS)
+                + "  ".join(f"{k} {red.get(k, float('nan')):.3f}" for k in REDUNDANCY_SHOWN)
                 + f"  (train {rec['train_seconds']:.0f} s)",
                 flush=True,
             )

@@ -121,7 +121,7 @@ def parse_args():
         "the scale settings must match the file's",
     )
     p.add_argument("--quick", action="store_true", help="tiny smoke-test settings")
-    p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    p.add_argument("--out", type=Path, help="default: results/, a temp folder with --quick")
     args = p.parse_args()
     args.name = "polymnist"
     chosen, args.variants = args.variants, ["IDMVAE", "MMVAE+", "IDMVAE λ1 = 0"]
@@ -130,6 +130,7 @@ def parse_args():
         args.image_size, args.n_views, args.n_train, args.n_test = 64, 5, 15_000, 1_500
         args.epochs, args.max_minutes, args.threads = 100, 2.75, 8
         args.conv_channels, args.variants = [32, 64, 128, 256], ["IDMVAE", "MMVAE+"]
+    args.out = C.output_folder(args.out, args.quick, args.name)
     if args.quick:
         args.n_views, args.n_train, args.n_test, args.epochs, args.threads = 2, 64, 32, 1, 1
         args.n_unconditional, args.variants = 16, ["IDMVAE", "MMVAE+"]

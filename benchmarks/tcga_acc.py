@@ -312,11 +312,13 @@ def main(argv=None):
     parser.add_argument(
         "--cluster-seeds", type=int, default=CLUSTER_SEEDS, help="clustering fits (seeds 0..N-1)"
     )
-    parser.add_argument("--out", default=str(C.RESULTS), help="results folder")
+    parser.add_argument(
+        "--out", help="results folder (default: results/, a temp folder with --quick)"
+    )
     args = parser.parse_args(argv)
+    args.out = str(C.output_folder(args.out, args.quick, "tcga_acc"))
     C.quiet_environment()
     t0 = time.perf_counter()
-    Path(args.out).mkdir(parents=True, exist_ok=True)
     run(args, t0)
 
 

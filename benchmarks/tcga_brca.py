@@ -243,7 +243,9 @@ def run_final(args, t0):
     for split in splits:
         kwargs = {"label": LABEL, "mods": MODS, "fit_names": split["train"]}
         C.score_vae_rows(full, split, vae_rows, rows, parts=("test", "validation"), **kwargs)
-        C.score_baselines(full, split, rows, n_pca=n_pca, n_mofa=n_mofa, validation=None, **kwargs)
+        C.score_baselines(
+            full, split, rows, n_pca=n_pca, n_mofa=n_mofa, record={"validation": None}, **kwargs
+        )
     C.add_summaries(rows, ("test", "validation"))
     meta = C.run_meta(sys.argv, t0)
     payload = {
@@ -392,13 +394,16 @@ def main(argv=None):
         "--n-splits", type=int, default=len(SEEDS), help="final table on the first N splits"
     )
     parser.add_argument("--mofa-factors", type=int, default=10)
-    parser.add_argument("--out", default=str(C.RESULTS), help="results folder")
+    parser.add_argument(
+        "--out", help="results folder (default: results/, a temp folder with --quick)"
+    )
     parser.add_argument(
         "--markdown-only",
         action="store_true",
         help="rebuild tcga_brca.md from the JSON results, no training",
     )
     args = parser.parse_args(argv)
+    args.out = str(C.output_folder(args.out, args.quick, "tcga_brca"))
     if args.markdown_only:  # no training: the report of the JSON files of a finished run
         payload = C.json.loads((Path(args.out) / "tcga_brca.json").read_text())
         payload["_out"] = args.out
@@ -406,7 +411,6 @@ def main(argv=None):
         return
     C.quiet_environment()
     t0 = time.perf_counter()
-    Path(args.out).mkdir(parents=True, exist_ok=True)
     if args.search:
         run_search(args, t0)
     else:

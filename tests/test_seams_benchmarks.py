@@ -63,3 +63,15 @@ def test_tcga_acc_labels_are_public():
     assert ov.datasets.TCGA_ACC_LABELS[0] == "C1A.C1B"
     assert "Histology" in ov.datasets.TCGA_ACC_LABELS
     assert "omicvae.datasets._" not in (BENCH / "tcga_acc.py").read_text()
+
+
+@pytest.mark.parametrize("script", ["tcga_acc", "tcga_brca", "interpretation", "polymnist"])
+def test_quick_runs_never_default_to_the_committed_results(bench, script, tmp_path):
+    import _common as C
+
+    quick = C.output_folder(None, True, script)
+    assert quick != C.RESULTS and quick.is_dir()
+    assert C.output_folder(None, False, script) == C.RESULTS
+    assert C.output_folder(tmp_path / "x", True, script) == tmp_path / "x"
+    source = (BENCH / f"{script}.py").read_text()
+    assert "C.output_folder(args.out, args.quick" in source  # the script resolves --out through it
