@@ -381,10 +381,12 @@ def markdown(payload: dict, meta: dict) -> str:
         per_modality = {
             f"m{i} ({kind})": f"w_shared_minus_chance[m{i}]" for i, kind in enumerate(noise)
         }
+        # as read back from the JSON (lists, not tuples), so a report rebuilt from it is the same
+        overrides = json.loads(json.dumps(payload["scenarios"][scenario]["overrides"]))
         lines += [
             f"## {scenario}",
             "",
-            f"Simulator overrides: `{payload['scenarios'][scenario]['overrides']}`. Chance: "
+            f"Simulator overrides: `{overrides}`. Chance: "
             f"shared {any_s['chance_shared'][0]:.3f}, private {any_s['chance_private'][0]:.3f}. "
             "Ceiling, the same probes on each modality's raw features: shared "
             f"{C.fmt(payload['raw_ceiling'][scenario]['shared'])}, private "

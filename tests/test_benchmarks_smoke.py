@@ -222,3 +222,15 @@ def test_polymnist_md_is_the_report_of_the_committed_json(name):
 
     results, meta = polymnist._read(BENCH / "results", name)
     assert polymnist.markdown(results, meta) == (BENCH / "results" / f"{name}.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in (BENCH / "results").glob("disentanglement*.json"))
+)
+def test_disentanglement_md_is_the_report_of_the_committed_json(name):
+    sys.path.insert(0, str(BENCH))
+    import disentanglement
+
+    payload = json.loads((BENCH / "results" / f"{name}.json").read_text())
+    report = disentanglement.markdown(payload, payload)
+    assert report == (BENCH / "results" / f"{name}.md").read_text()
