@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._config import positive_int
 from ..data import library_rows
 from ..distributions import likelihood_class
 from ._posterior import mixture_mean
@@ -95,8 +96,7 @@ def obs_labels(model, mdata, groupby: str) -> pd.Series:
 
 def reference_rows(n: int, n_reference: int, seed: int) -> np.ndarray:
     """Positions of the ``min(n, n_reference)`` reference samples among ``n`` (sorted)."""
-    if isinstance(n_reference, bool) or not isinstance(n_reference, int) or n_reference < 1:
-        raise ValueError(f"n_reference must be a positive integer, got {n_reference!r}")
+    positive_int("n_reference", n_reference)
     if n <= n_reference:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, n_reference, replace=False))

@@ -7,6 +7,7 @@ import pandas as pd
 import torch
 from mudata import MuData
 
+from .._config import positive_int
 from ._decomposition import (
     decode_marginal,
     decode_scaled,
@@ -15,7 +16,7 @@ from ._decomposition import (
     reference_rows,
     scale_kind,
 )
-from ._posterior import random_present
+from ._posterior import mixture_sample
 
 SOURCES = ("full", "shared", "private")
 DEFAULT_DELTA_COUNTS = 0.25
@@ -63,11 +64,9 @@ class DifferentialMixin:
     def _draw_means(self, lat, m, rows, n_draws, source, kind, refs, rng):
         """Decoded means (mean scale) of ``n_draws`` posterior draws of random samples among ``rows``."""
         pick = rows[rng.integers(0, len(rows), n_draws)]
-        mask = lat.mask[pick]
-        expert = random_present(rng, mask)  # that modality's shared expert: the mixture posterior
-        mu_z = lat.mu_z_experts[expert, pick]
-        sd_z = lat.sd_z_experts[expert, pick]
-        z = mu_z + sd_z * rng.standard_normal(mu_z.shape)
+        z = mixture_sample(
+            rng, lat.mu_z_experts[:, pick], lat.sd_z_experts[:, pick], lat.mask[pick]
+        )
         w = lat.w[pick].cpu().numpy() + lat.sd_w[pick] * rng.standard_normal(lat.sd_w[pick].shape)
         device = lat.z.device
         z = torch.as_tensor(z, dtype=torch.float32, device=device)
@@ -159,8 +158,7 @@ class DifferentialMixin:
             raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
         if not 0.0 < fdr < 1.0:
             raise ValueError(f"fdr must be in (0, 1), got {fdr!r}")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        positive_int("n_samples", n_samples)
         m = self._modality_index(modality)
         spec = self.registry.modalities[m]
         kind = scale_kind(spec)

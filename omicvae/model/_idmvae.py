@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from mudata import MuData
 
-from .._config import IDMVAEConfig
+from .._config import IDMVAEConfig, positive_int
 from .._keys import check_key_prefix, obsm_keys, record_embeddings
 from .._logging import logger as _log
 from ..data import (
@@ -43,7 +43,7 @@ from . import _io
 from ._attribution import FeatureAttributionMixin
 from ._differential import DifferentialMixin
 from ._params import check_image_modalities, check_train_arguments, data_preset, resolve_preset
-from ._posterior import iter_posteriors, mixture_mean, posterior_arrays, random_present
+from ._posterior import iter_posteriors, mixture_mean, mixture_sample, posterior_arrays
 from ._variance import VarianceExplainedMixin
 
 MIN_TRAINING_SAMPLES = 20
@@ -488,11 +488,7 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
         if m is None:
             if give_mean:
                 return mixture_mean(mu_z, mask)
-            pick = random_present(rng, mask)
-            rows = np.arange(mask.shape[0])
-            return (
-                mu_z[pick, rows] + sd_z[pick, rows] * rng.standard_normal(mu_z.shape[1:])
-            ).astype(np.float32)
+            return mixture_sample(rng, mu_z, sd_z, mask)
         mu, sd = (mu_z[m], sd_z[m]) if kind == "shared" else (mu_w[m], sd_w[m])
         out = mu if give_mean else mu + sd * rng.standard_normal(mu.shape)
         out = out.astype(np.float32)
@@ -689,8 +685,7 @@ class IDMVAE(VarianceExplainedMixin, FeatureAttributionMixin, DifferentialMixin)
             ``return_numpy=True``: ``{modality: array (n_samples, n_features)}``.
         """
         self._require_trained("generate")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples <= 0:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        positive_int("n_samples", n_samples)
         self.module.eval()
         generator = torch.Generator(device=self.device).manual_seed(seed)
         z, w = self.module.sample_prior(n_samples, generator)

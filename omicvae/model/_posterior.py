@@ -50,7 +50,11 @@ def mixture_mean(mu_z: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def random_present(rng, mask: np.ndarray) -> np.ndarray:
-    """For each row, a random modality among those present."""
+def mixture_sample(rng, mu_z: np.ndarray, sd_z: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """One draw of z per row from the mixture-of-experts posterior: the shared expert of a random
+    present modality, sampled. ``mu_z``, ``sd_z``: ``(M, n, d)``; ``mask``: ``(n, M)``."""
     scores = np.where(mask, rng.random(mask.shape), -1.0)
-    return scores.argmax(1)
+    pick = scores.argmax(1)
+    rows = np.arange(mask.shape[0])
+    mu, sd = mu_z[pick, rows], sd_z[pick, rows]
+    return (mu + sd * rng.standard_normal(mu.shape)).astype(np.float32)

@@ -3,8 +3,7 @@
 from ._contrastive import cross_mi_loss, nt_xent_matrix, paired_nt_xent
 from ._elbo import PRIOR_SCALE, gaussian_log_density, mixture_log_density, mmvae_plus_loss
 from ._idmvae import IDMVAEModule
-from ._output import LossOutput
-from ._state import Noise, Posterior, StepState
+from ._state import LossOutput, Noise, Posterior, StepState
 from ._terms import LOSS_TERMS, LossTerm, previous_present
 
 __all__ = [

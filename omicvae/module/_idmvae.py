@@ -12,8 +12,7 @@ from .._config import DEFAULT_CONFIG, IDMVAEConfig
 from ..distributions import make_likelihood
 from ..nn import ConvDecoder, ConvEncoder, LatentDiffusion, MLPDecoder, MLPEncoder
 from ._elbo import PRIOR_SCALE
-from ._output import LossOutput
-from ._state import Noise, Posterior, StepState
+from ._state import LossOutput, Noise, Posterior, StepState
 from ._terms import LOSS_TERMS, LossTerm
 
 

@@ -35,11 +35,9 @@ def _unbiased_hsic(gram_a: torch.Tensor, gram_b: torch.Tensor) -> torch.Tensor:
 def kernel_alignment(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Normalised HSIC of two codes of the same samples: about 0 when independent, 1 at most.
 
-    ``HSIC(x, y) / sqrt(HSIC(x, x) HSIC(y, y))`` with Gaussian kernels and the unbiased estimator,
-    whose expectation is exactly 0 when the rows of ``x`` and ``y`` are independent (so a batch
-    value can be slightly negative). The usual biased estimator is positive even then, more so for
-    clustered codes: as a penalty it made the private codes give up their own class structure.
-    Unlike a linear correlation it also sees non-linear dependence.
+    ``HSIC(x, y) / sqrt(HSIC(x, x) HSIC(y, y))`` with Gaussian kernels, which see non-linear
+    dependence too, and the unbiased estimator, whose expectation is 0 for independent rows (so a
+    batch value can be slightly negative); why unbiased: ``docs/user_guide/disentanglement.md``.
 
     Parameters
     ----------
@@ -56,13 +54,11 @@ def own_private_dependence(
 ) -> torch.Tensor:
     """Sum over modalities of the kernel alignment between each shared code and its own private code.
 
-    The counterpart of :func:`shared_private_dependence`: it moves the shared codes only (the
-    private means carry no gradient), so whatever modality ``m``'s shared code ``z_m`` knows of the
-    private factors that ``w_m`` holds is pushed out of ``z_m``. A shared code that keeps ``m``'s
-    private signal lets the decoders read it from ``z``, and ``variance_explained`` then gives the
-    shared part variance that is ``m``'s own. Samples lacking ``m`` are skipped, and so is a modality
-    with fewer than :data:`MIN_SAMPLES` samples in the batch. The arguments are those of
-    :func:`shared_private_dependence`.
+    The counterpart of :func:`shared_private_dependence`: the private means are held fixed, so the
+    term moves the shared codes only and pushes out of ``z_m`` what it knows of ``w_m``'s private
+    factors (why: ``docs/user_guide/disentanglement.md``). Samples lacking ``m`` are skipped, and
+    so is a modality with fewer than :data:`MIN_SAMPLES` samples in the batch. The arguments are
+    those of :func:`shared_private_dependence`.
     """
     return _summed_alignment(mu_z, mu_w.detach(), mask.T, complete)
 
@@ -73,11 +69,10 @@ def shared_private_dependence(
     """Sum over modalities of the kernel alignment between each private code and the other modalities' shared code.
 
     The reference for modality ``m`` is the mean of the shared posterior means of the *other*
-    modalities present, without gradient. What those codes know about a sample is information that
-    modality ``m`` shares with the others by construction; the modality's own shared code is not used,
-    because whatever private information it still holds would then be pushed out of ``w_m`` as well.
-    The term moves the private codes only, never the shared ones. A sample contributes to modality
-    ``m`` when it has ``m`` and at least one other modality; one-modality models get 0, and so does a
+    modalities present, without gradient, so the term moves the private codes only; ``m``'s own
+    shared code is left out because the private signal it may still hold would be pushed out of
+    ``w_m`` too (see ``docs/user_guide/disentanglement.md``). A sample contributes to modality ``m``
+    when it has ``m`` and at least one other modality; one-modality models get 0, and so does a
     modality with fewer than :data:`MIN_SAMPLES` such samples in the batch.
 
     Parameters

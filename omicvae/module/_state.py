@@ -1,9 +1,9 @@
-"""What one evaluation of the loss computes once and every loss term reads."""
+"""What one evaluation of the loss computes once and every loss term reads, and what it returns."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -77,3 +77,21 @@ class StepState:
     def library(self) -> Sequence[torch.Tensor | None]:
         """Library sizes of every modality (``None`` where the likelihood needs none)."""
         return self.batch["library"]
+
+
+@dataclass
+class LossOutput:
+    """Total loss and its terms.
+
+    Attributes
+    ----------
+    loss
+        The scalar that is minimised.
+    terms
+        Every computed term as an unweighted scalar tensor, in the order of
+        ``IDMVAEModule.loss_terms`` (the ELBO followed by its parts ``reconstruction`` and ``kl``),
+        so they can be logged separately; a term whose weight is 0 is absent.
+    """
+
+    loss: torch.Tensor
+    terms: dict[str, torch.Tensor] = field(default_factory=dict)

@@ -156,11 +156,10 @@ def shared_purity(module: IDMVAEModule, state: StepState) -> torch.Tensor:
 def private_reconstruction(module: IDMVAEModule, state: StepState) -> torch.Tensor:
     """Negative log p(x_d | z_r, w_d) for every other source r, own private sample w_d.
 
-    The ELBO reconstructs x_d from its own (z_d, w_d), where z_d can hold d's private signal as
-    well as w_d can, and from (z_r, w~_d) with w~_d drawn from the prior, where w plays no part. This
-    term pairs another modality's shared sample, which cannot know d's private factors, with d's own
-    private sample: the decoders must take the private signal from w. Mean over the samples that
-    have both modalities, averaged over the ordered pairs; 0 for one modality.
+    Another modality's shared sample cannot know d's private factors, so the decoders must take the
+    private signal from w (why the ELBO alone does not: ``docs/user_guide/disentanglement.md``).
+    Mean over the samples that have both modalities, averaged over the ordered pairs; 0 for one
+    modality.
     """
     z, w, mask = state.z, state.w, state.mask
     pairs = list(itertools.permutations(range(module.n_mod), 2))
