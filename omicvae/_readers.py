@@ -17,25 +17,6 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-__all__ = [
-    "IMAGE_LIKELIHOOD",
-    "as_list",
-    "check_int",
-    "get_obs_column",
-    "get_obsm",
-    "image_modalities",
-    "label_array",
-    "modality_matrix",
-    "present_rows",
-    "resolve_random_state",
-    "survival_table",
-    "time_event",
-]
-
-IMAGE_LIKELIHOOD = "image"
-"""The image likelihood, named in messages; a modality is an image one when its likelihood has
-convolutional networks (``likelihood_class(name).network == "conv"``)."""
-
 
 def as_list(value: str | Sequence[str] | None) -> list[str]:
     """Return ``value`` as a list of strings (``None`` becomes an empty list)."""
@@ -147,7 +128,7 @@ def image_modalities(model: Any, modalities: str | Sequence[str] | None, *, what
         mods = [m for m, lik in likelihoods.items() if _is_image(lik)]
         if not mods:
             raise ValueError(
-                f"{what} is for image modalities (likelihood {IMAGE_LIKELIHOOD!r}), and the model "
+                f"{what} is for image modalities (likelihood 'image'), and the model "
                 f"has none: its modalities have likelihoods {likelihoods}"
             )
         return mods
@@ -156,7 +137,7 @@ def image_modalities(model: Any, modalities: str | Sequence[str] | None, *, what
         lik = registry[m].likelihood
         if not _is_image(lik):
             raise ValueError(
-                f"{what} is for image modalities (likelihood {IMAGE_LIKELIHOOD!r}): modality {m!r} "
+                f"{what} is for image modalities (likelihood 'image'): modality {m!r} "
                 f"has likelihood {lik!r}"
             )
     return mods

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omicvae._constants import PRIVATE_PREFIX, SHARED_MOD_PREFIX
+from omicvae._keys import DEFAULT_PREFIX, keys_from_prefix
 from omicvae.tl import disentanglement
 
+KEYS = keys_from_prefix(DEFAULT_PREFIX)
 N, K = 300, 4
 
 
@@ -30,7 +31,7 @@ def _make(seed=0, swap=False):
         z = np.hstack([z, rng.normal(size=(N, 2))])
         z[n_m:] = np.nan
         w[n_m:] = np.nan
-        obsm[SHARED_MOD_PREFIX + m], obsm[PRIVATE_PREFIX + m] = z, w
+        obsm[KEYS.shared(m)], obsm[KEYS.private(m)] = z, w
         adata = ad.AnnData(rng.normal(size=(n_m, 3)))
         adata.obs_names = obs.index[:n_m]
         adata.var_names = [f"{m}{k}" for k in range(3)]
@@ -99,7 +100,7 @@ def test_swapped_latents_show_entanglement_and_missing_private_label_is_nan():
 def test_split_column_and_baseline_prefixes():
     mdata = _make()
     mdata.obs["split"] = np.where(np.arange(N) % 4 == 0, "test", "train")
-    mdata.obsm["X_pca_a"] = mdata.obsm[SHARED_MOD_PREFIX + "a"]
+    mdata.obsm["X_pca_a"] = mdata.obsm[KEYS.shared("a")]
     mdata.obsm["X_noise_a"] = np.random.default_rng(1).normal(size=(N, 5))
     table = disentanglement(
         mdata,
@@ -127,7 +128,7 @@ def test_errors_name_the_missing_key_and_column():
 def test_standardize_reads_a_label_carried_by_codes_of_small_spread():
     mdata = _make()
     for key in list(mdata.obsm):
-        if key.startswith(PRIVATE_PREFIX):
+        if key.startswith(KEYS.private_prefix):
             mdata.obsm[key] = mdata.obsm[key] * 1e-3  # a shrunken private code, same information
     kw = dict(shared_label="digit", private_labels={"a": "quad_a", "b": "quad_b"}, split=None)
     paper = disentanglement(mdata, **kw)

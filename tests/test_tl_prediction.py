@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from omicvae._constants import PRIVATE_PREFIX, SHARED_MOD_PREFIX
+from omicvae._keys import DEFAULT_PREFIX, keys_from_prefix
 from omicvae.tl import PredictionResult, predict_labels
 
+KEYS = keys_from_prefix(DEFAULT_PREFIX)
 N = 240
 
 
@@ -34,7 +35,7 @@ def _make(n_classes=2, seed=0):
         z += rng.normal(size=z.shape)
         w = rng.normal(size=(N, 4))
         z[n_m:], w[n_m:] = np.nan, np.nan
-        mdata.obsm[SHARED_MOD_PREFIX + m], mdata.obsm[PRIVATE_PREFIX + m] = z, w
+        mdata.obsm[KEYS.shared(m)], mdata.obsm[KEYS.private(m)] = z, w
     mdata.obsm["X_noise"] = rng.normal(size=(N, 5))
     return mdata
 

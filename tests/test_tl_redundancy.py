@@ -8,11 +8,12 @@ import pytest
 import scipy.sparse as sp
 
 import omicvae as ov
-from omicvae._constants import PRIVATE_PREFIX, SHARED_KEY, SHARED_MOD_PREFIX
+from omicvae._keys import DEFAULT_PREFIX, keys_from_prefix
 from omicvae.tl import _redundancy, redundancy
 
 from .conftest import QUIET, TINY
 
+KEYS = keys_from_prefix(DEFAULT_PREFIX)
 N = 400
 R2_COLS = ["r2_z_from_w", "r2_z_from_w_knn", "r2_w_from_z", "r2_w_from_z_knn"]
 COLUMNS = [*R2_COLS, "other_r2_z", "other_gain", "n_samples"]
@@ -42,9 +43,9 @@ def _split(kind, seed=0, n=N):
         "square": z**2 + noise,  # non-linear and not invertible: z cannot be read back from w
     }[kind]
     mdata = _mudata({"a": rng.normal(size=(n, 5))}, n)
-    mdata.obsm[SHARED_KEY] = z
-    mdata.obsm[SHARED_MOD_PREFIX + "a"] = z
-    mdata.obsm[PRIVATE_PREFIX + "a"] = np.hstack([copy, private])
+    mdata.obsm[KEYS.shared_key] = z
+    mdata.obsm[KEYS.shared("a")] = z
+    mdata.obsm[KEYS.private("a")] = np.hstack([copy, private])
     return mdata
 
 
@@ -68,9 +69,9 @@ def _two_modalities(leaky, seed=0, n=N, counts=False):
         z_a = noisy(np.hstack([s, f]))
         w_a = noisy(np.hstack([pa, rng.normal(size=(n, 2))]))
         z_b = noisy(np.hstack([s, f]))
-    mdata.obsm[SHARED_KEY] = (z_a + z_b) / 2
-    mdata.obsm[SHARED_MOD_PREFIX + "a"], mdata.obsm[PRIVATE_PREFIX + "a"] = z_a, w_a
-    mdata.obsm[SHARED_MOD_PREFIX + "b"], mdata.obsm[PRIVATE_PREFIX + "b"] = z_b, noisy(pb)
+    mdata.obsm[KEYS.shared_key] = (z_a + z_b) / 2
+    mdata.obsm[KEYS.shared("a")], mdata.obsm[KEYS.private("a")] = z_a, w_a
+    mdata.obsm[KEYS.shared("b")], mdata.obsm[KEYS.private("b")] = z_b, noisy(pb)
     return mdata
 
 
@@ -178,7 +179,7 @@ def test_missing_rows_are_ignored_and_mdata_is_unchanged():
     assert table.loc["a", "r2_z_from_w"] == pytest.approx(full.loc["a", "r2_z_from_w"])
 
     # a sample with NaN in the representation is skipped even if the modality has its data
-    mdata.obsm[PRIVATE_PREFIX + "a"][:7] = np.nan
+    mdata.obsm[KEYS.private("a")][:7] = np.nan
     assert redundancy(mdata).loc["a", "n_samples"] == N - 7
 
 
@@ -203,7 +204,7 @@ def test_single_modality_and_modality_selection():
 
 def test_errors():
     mdata = _split("clean")
-    del mdata.obsm[SHARED_KEY]
+    del mdata.obsm[KEYS.shared_key]
     with pytest.raises(KeyError, match=r"'X_idmvae_shared'.*train the model.*shared_key="):
         redundancy(mdata)
     mdata = _split("clean")
@@ -217,7 +218,7 @@ def test_errors():
         redundancy(mdata, n_folds=1)
     with pytest.raises(ValueError, match="normalize"):
         redundancy(mdata, normalize="yes")
-    mdata.obsm[PRIVATE_PREFIX + "a"][9:] = np.nan
+    mdata.obsm[KEYS.private("a")][9:] = np.nan
     with pytest.raises(ValueError, match=r"'a': 9 samples.*n_folds=5 needs at least 10"):
         redundancy(mdata)
     assert redundancy(mdata, n_folds=3).loc["a", "n_samples"] == 9
@@ -243,6 +244,6 @@ def test_end_to_end_on_a_tiny_trained_model(sim_mdata):
     assert list(table.index) == [*sim_mdata.mod, "mean"]
     assert np.isfinite(table[COLUMNS[:-1]].to_numpy(dtype=float)).all()
     for m in sim_mdata.mod:
-        present = np.isfinite(sim_mdata.obsm[PRIVATE_PREFIX + m]).all(axis=1).sum()
+        present = np.isfinite(sim_mdata.obsm[KEYS.private(m)]).all(axis=1).sum()
         assert table.loc[m, "n_samples"] == present < sim_mdata.n_obs
     assert len(table.attrs["other_pairs"]) == len(sim_mdata.mod) * (len(sim_mdata.mod) - 1)

@@ -298,22 +298,16 @@ def parse_sample_types(raw: str | None) -> tuple[str, ...] | None:
 
 
 def read_inputs(args: argparse.Namespace, files: dict[str, Path] | None):
-    """Read ``--mudata`` or the ``--mod`` files into one MuData.
+    """Read ``--mudata`` or the ``--mod`` files (the parsed ``omicvae fit`` ``args``) into one MuData.
 
     Parameters
     ----------
-    args
-        Parsed ``omicvae fit`` arguments (``mudata``, ``modalities``, ``format``, ``transpose``,
-        ``sample_types``, ``clinical``).
     files
         Modality -> path of the ``--mod`` files (None with ``--mudata``).
 
     Returns
     -------
-    mdata
-        The data.
-    sources
-        Modality -> the file it was read from, for messages.
+    ``(mdata, sources)``, ``sources`` mapping each modality to the file it was read from.
     """
     import mudata as md
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -53,14 +52,6 @@ class PipelineResult:
     seconds: float
 
 
-def quiet_lightning() -> None:
-    """Keep Lightning's start-up chatter (GPU/TPU lines, tips) out of the command's output."""
-    for name in ("lightning.pytorch", "lightning.fabric"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    # emitted by Lightning itself with current torch; nothing a user can act on
-    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
-
-
 def _is_rank_zero() -> bool:
     from lightning.pytorch.utilities import rank_zero_only
 
@@ -87,10 +78,6 @@ def run_pipeline(
 
     Parameters
     ----------
-    mdata
-        The data (patients as observations, one modality per omics layer).
-    config
-        What to fit and where to write.
     echo
         Receives the progress and summary lines.
     start
@@ -98,12 +85,12 @@ def run_pipeline(
 
     Returns
     -------
-    :class:`PipelineResult` on the main process; None on the other processes of a multi-GPU (DDP)
-    run, which stop after training.
+    The :class:`PipelineResult`; None on the non-main processes of a multi-GPU (DDP) run.
     """
     start = time.perf_counter() if start is None else start
     matplotlib.use("Agg")
-    quiet_lightning()
+    # emitted by Lightning itself with current torch; nothing a user can act on
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     h5mu_path = Path(config.h5mu) if config.h5mu is not None else out / "idmvae.h5mu"

@@ -184,12 +184,9 @@ class DataRegistry:
         dicts) with their order in ``"modality_order"``. :meth:`from_uns` reads it back, also after
         a ``write_h5mu`` / ``read_h5mu`` round trip (which turns lists into numpy arrays).
         """
-        return {
-            "version": REGISTRY_VERSION,
+        return self.to_dict() | {
             "modality_order": list(self.modality_names()),
             "modalities": {spec.name: spec.to_dict() for spec in self.modalities},
-            "batch_key": self.batch_key,
-            "batch_categories": list(self.batch_categories),
         }
 
     @classmethod
