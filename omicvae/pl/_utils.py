@@ -17,12 +17,13 @@ __all__ = ["draw_image", "figure_doc", "finish", "one_panel", "subplots"]
 FIGURE_DOC = """save
         Path to save the figure to.
     show
-        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless ``ax`` is
-        given or ``scanpy.settings.autoshow`` is False. The figure is returned either way.
+        Show the figure with ``plt.show()``. Default (None), as in scanpy: show unless an ``ax``
+        is given (where the plot takes one) or ``scanpy.settings.autoshow`` is False. The figure
+        is returned either way.
 
     Returns
     -------
-    The figure (of ``ax`` when given)."""
+    The figure (of ``ax`` when one is given)."""
 """The ``save`` and ``show`` parameters and the Returns section of every plot."""
 
 

@@ -13,6 +13,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from .._keys import resolve_keys
 from .._neighbors import neighbors_anndata
 from .._readers import as_list, get_obsm, label_array, present_rows
+from ._utils import _missing_key_hint
 
 __all__ = ["cluster"]
 
@@ -63,7 +64,7 @@ def cluster(
     clustered samples). Without labels, a single row ``"-"`` with ``n_clusters`` only.
     """
     key = resolve_keys(mdata, key_prefix, shared_key=key).shared_key
-    X = get_obsm(mdata, key, hint="run model.train() or write_embeddings() first, or pass key=")
+    X = get_obsm(mdata, key, hint=_missing_key_hint("key"))
     have = present_rows(X)
     if have.sum() < 3:
         raise ValueError(

@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .._keys import resolve_keys
 from .._readers import get_obsm, present_rows, resolve_random_state, survival_table, time_event
+from ._utils import _missing_key_hint
 
 __all__ = ["CoxResult", "SurvivalResult", "survival", "survival_cox"]
 
@@ -152,7 +153,7 @@ def survival_cox(
     """
     random_state = resolve_random_state(random_state, seed, where="survival_cox")
     key = resolve_keys(mdata, key_prefix, shared_key=key).shared_key
-    X = get_obsm(mdata, key, hint="run model.train() or write_embeddings() first, or pass key=")
+    X = get_obsm(mdata, key, hint=_missing_key_hint("key"))
     t, e, ok = time_event(mdata, time, event)
     ok = ok & present_rows(X)
     X, t, e = X[ok], t[ok], e[ok]

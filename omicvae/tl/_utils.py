@@ -30,8 +30,7 @@ def resolve_modalities(
             expected = ", ".join(f"{p}<mod> ({param}=)" for param, p in prefixes.items())
             raise KeyError(
                 f"no modality of {list(mdata.mod)} has obsm keys {expected}; "
-                "run model.train() or write_embeddings() first, or pass key_prefix= (or the prefix "
-                "arguments)"
+                f"{_missing_key_hint('key_prefix')} (or the prefix arguments)"
             )
         return mods
     mods = as_list(modalities)
