@@ -303,3 +303,22 @@ def test_shared_class_means_are_class_averages_of_the_truth():
         private = (mdata[m].var["driver"] == "private").to_numpy()
         spread = means.to_numpy()[private].std(1)
         assert (spread < 0.05).all()  # private-only features do not differ between shared classes
+
+
+def test_shared_mean_layer_is_the_per_sample_truth_behind_the_class_means():
+    mdata = simulate(n_obs=300, noise=("nb", "normal"), n_features=8, loading="sparse", seed=4)
+    for m in mdata.mod:
+        adata = mdata[m]
+        layer = adata.layers["shared_mean"]
+        assert layer.shape == adata.shape and layer.dtype == np.float32
+        labels = mdata.obs.loc[adata.obs_names, "shared_label"].to_numpy()
+        by_class = pd.DataFrame(layer.astype(np.float64)).groupby(labels).mean().T
+        np.testing.assert_allclose(
+            by_class.to_numpy(), adata.varm["shared_class_means"].to_numpy(), rtol=1e-5
+        )
+        private = (adata.var["driver"] == "private").to_numpy()
+        if adata.uns["noise"] == "normal":  # a private-only feature's mean barely moves with z
+            spread = layer[:, private].std(0) / np.asarray(adata.X)[:, private].std(0)
+            assert spread.max() < 0.2  # what is left: the average over 100 private references
+    counts = mdata["m0"].layers["shared_mean"]
+    np.testing.assert_allclose(counts.sum(1), 1e4, rtol=1e-4)  # counts per 10,000

@@ -10,7 +10,7 @@ import mudata as md
 import numpy as np
 import pandas as pd
 
-from ._simulate_truth import draw_counts, oracle_truth, shared_class_means
+from ._simulate_truth import draw_counts, oracle_truth, shared_class_means, shared_given_means
 
 _NOISE = ("nb", "normal", "bernoulli", "laplace", "poisson")
 _DECODERS = ("linear", "nonlinear")
@@ -222,6 +222,9 @@ def simulate(
           values) with the private factor marginalised (each sample paired with the private parts
           of up to 100 other samples at evenly spaced offsets), averaged over the class's samples;
           the truth for differential analysis between shared classes;
+        - ``mdata[m].layers["shared_mean"]``: each sample's true mean given its shared factor,
+          private factor marginalised the same way (mean scale): the per-sample truth behind
+          ``shared_class_means``, e.g. to apply a differential-analysis procedure to the truth;
         - ``mdata.obsm["shared_factor"]`` (``n_obs x latent_dim``) and each modality's
           ``mdata[m].obsm["private_factor"]`` (its present samples): the true latent factors the
           data were generated from. A linear probe on them is the most any learned code can be
@@ -296,9 +299,9 @@ def simulate(
         )
         adata.obsm["private_factor"] = private[keep].astype(np.float32)
         adata.uns["noise"] = kind
-        class_means = shared_class_means(
-            np.asarray(obs["shared_label"]), eta_shared, eta_private, kind
-        )
+        given_shared = shared_given_means(eta_shared, eta_private, kind)
+        adata.layers["shared_mean"] = given_shared[keep].astype(np.float32)
+        class_means = shared_class_means(np.asarray(obs["shared_label"]), given_shared)
         class_means.index = truth.index
         adata.varm["shared_class_means"] = class_means
         mods[name] = adata

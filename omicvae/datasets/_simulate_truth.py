@@ -131,24 +131,28 @@ def oracle_truth(
     return pd.DataFrame(per_feature), pooled
 
 
-def shared_class_means(
-    labels: np.ndarray, eta_shared: np.ndarray, eta_private: np.ndarray, noise: str
-) -> pd.DataFrame:
-    """True mean of each feature in each shared class (mean scale), the private part marginalised.
+def shared_given_means(eta_shared: np.ndarray, eta_private: np.ndarray, noise: str) -> np.ndarray:
+    """Each sample's true mean (mean scale) given its shared part, the private part marginalised.
+
+    Sample ``i`` is paired with the private parts of up to ``MAX_REFERENCES`` samples at evenly
+    spaced cyclic offsets, so the average runs over many different references.
+    """
+    n = eta_shared.shape[0]
+    k = min(n, MAX_REFERENCES)
+    offsets = np.unique(np.linspace(1, n, k, endpoint=False).round().astype(int)) % n
+    rows = np.arange(n)
+    return sum(
+        mean_scale(eta_shared + eta_private[(rows + offset) % n], noise) for offset in offsets
+    ) / len(offsets)
+
+
+def shared_class_means(labels: np.ndarray, given_shared: np.ndarray) -> pd.DataFrame:
+    """Mean of :func:`shared_given_means` over each shared class's samples.
 
     Returns
     -------
     pandas.DataFrame
         One row per feature, one column per class label (sorted).
     """
-    n = eta_shared.shape[0]
-    k = min(n, MAX_REFERENCES)
-    # sample i is paired with the private parts of k samples at evenly spaced cyclic offsets, so
-    # the class averages run over many different references (less noise than one fixed set)
-    offsets = np.unique(np.linspace(1, n, k, endpoint=False).round().astype(int)) % n
-    rows = np.arange(n)
-    given_shared = sum(
-        mean_scale(eta_shared + eta_private[(rows + offset) % n], noise) for offset in offsets
-    ) / len(offsets)
     classes = sorted(pd.unique(labels))
     return pd.DataFrame({c: given_shared[labels == c].mean(0) for c in classes})
