@@ -234,3 +234,18 @@ def test_disentanglement_md_is_the_report_of_the_committed_json(name):
     payload = json.loads((BENCH / "results" / f"{name}.json").read_text())
     report = disentanglement.markdown(payload, payload)
     assert report == (BENCH / "results" / f"{name}.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in (BENCH / "results").glob("interpretation*.json"))
+)
+def test_interpretation_md_is_the_report_of_the_committed_json(name):
+    sys.path.insert(0, str(BENCH))
+    import interpretation
+
+    payload = json.loads((BENCH / "results" / f"{name}.json").read_text())
+    report = interpretation.markdown(payload, payload["meta"])
+    assert report == (BENCH / "results" / f"{name}.md").read_text()
+    seed = payload["simulator"].get("seed", 0)
+    assert f"loading='sparse', seed={seed})`" in report
+    assert ("## TCGA-BRCA" in report) == ("brca" in payload)

@@ -105,6 +105,10 @@ class DifferentialMixin:
         log2 fold change of the two means (count modalities, in counts per 10,000 plus a
         pseudocount of 0.1) or their difference (``normal``, ``laplace``, ``image``: values;
         ``bernoulli``: probabilities). ``proba_de`` is the fraction of draws with ``|effect| > delta``.
+        As each draw pairs one sample of each group, a feature that varies widely within the groups
+        reaches a high ``proba_de`` even when the groups' means differ by less than ``delta``; for
+        differences between the groups, keep the features with ``is_de_fdr`` and
+        ``|lfc| > delta`` (measured against the simulator's truth: docs/user_guide/interpretation.md).
 
         Parameters
         ----------
